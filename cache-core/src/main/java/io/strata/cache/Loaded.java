@@ -1,0 +1,221 @@
+package io.strata.cache;
+
+import java.time.Duration;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What a {@link Loader} found for one key, with the hints the source gave about it: how long it
+ * stays fresh (an HTTP {@code max-age}), how long it may be served stale, its content type and
+ * validators. The cache's {@link TtlPolicy} has the last word on the time to live.
+ *
+ * <p>Immutable and thread-safe.
+ *
+ * @param <V> the type of value
+ */
+public final class Loaded<V> {
+
+  private static final Loaded<?> NOT_FOUND = new Builder<>(null, false).build();
+  private static final Loaded<?> NOT_MODIFIED = new Builder<>(null, true).build();
+
+  private final @Nullable V value;
+  private final boolean notModified;
+  private final @Nullable Duration ttlHint;
+  private final @Nullable Duration ttl;
+  private final @Nullable Duration staleWhileRevalidate;
+  private final @Nullable Duration staleIfError;
+  private final @Nullable String contentType;
+  private final @Nullable String etag;
+  private final @Nullable String lastModified;
+
+  private Loaded(Builder<V> builder) {
+    this.value = builder.value;
+    this.notModified = builder.notModified;
+    this.ttlHint = builder.ttlHint;
+    this.ttl = builder.ttl;
+    this.staleWhileRevalidate = builder.staleWhileRevalidate;
+    this.staleIfError = builder.staleIfError;
+    this.contentType = builder.contentType;
+    this.etag = builder.etag;
+    this.lastModified = builder.lastModified;
+  }
+
+  /** Returns a result holding {@code value} with no hints. */
+  public static <V> Loaded<V> of(V value) {
+    return new Builder<>(Objects.requireNonNull(value, "value"), false).build();
+  }
+
+  /** Starts a result holding {@code value}, to which hints can be added. */
+  public static <V> Builder<V> builder(V value) {
+    return new Builder<>(Objects.requireNonNull(value, "value"), false);
+  }
+
+  /**
+   * Returns the result for a key the source does not have. The cache remembers it as a negative
+   * entry if a negative TTL is configured.
+   */
+  @SuppressWarnings("unchecked")
+  public static <V> Loaded<V> notFound() {
+    return (Loaded<V>) NOT_FOUND;
+  }
+
+  /**
+   * Returns the result of a revalidation that found the cached value still current (an HTTP
+   * 304): the cache keeps the value it has and gives it a new lifetime. Only meaningful from
+   * {@link Loader#reload}; from a first load it means "not found".
+   */
+  @SuppressWarnings("unchecked")
+  public static <V> Loaded<V> notModified() {
+    return (Loaded<V>) NOT_MODIFIED;
+  }
+
+  /** Starts a "not modified" result to which a fresh TTL hint and validators can be added. */
+  public static <V> Builder<V> notModifiedBuilder() {
+    return new Builder<>(null, true);
+  }
+
+  /** Returns the value, or null when not found or not modified. */
+  public @Nullable V value() {
+    return value;
+  }
+
+  /** Returns whether this is the answer to a revalidation that kept the old value. */
+  public boolean isNotModified() {
+    return notModified;
+  }
+
+  /** Returns how long the source says the value stays fresh, or null if it did not say. */
+  public @Nullable Duration ttlHint() {
+    return ttlHint;
+  }
+
+  /**
+   * Returns the exact time to live the loader demands, bypassing the cache's {@link TtlPolicy}
+   * (as {@code put(key, value, ttl)} does), or null to let the policy decide.
+   */
+  public @Nullable Duration ttl() {
+    return ttl;
+  }
+
+  /** Returns the source's stale-while-revalidate window, or null for the cache's default. */
+  public @Nullable Duration staleWhileRevalidate() {
+    return staleWhileRevalidate;
+  }
+
+  /** Returns the source's stale-if-error window, or null for the cache's default. */
+  public @Nullable Duration staleIfError() {
+    return staleIfError;
+  }
+
+  /** Returns the media type, or null. */
+  public @Nullable String contentType() {
+    return contentType;
+  }
+
+  /** Returns the HTTP entity tag, or null. */
+  public @Nullable String etag() {
+    return etag;
+  }
+
+  /** Returns the HTTP {@code Last-Modified} date, or null. */
+  public @Nullable String lastModified() {
+    return lastModified;
+  }
+
+  @Override
+  public String toString() {
+    return notModified
+        ? "Loaded{notModified}"
+        : value == null ? "Loaded{notFound}" : "Loaded{value=" + value + ", ttlHint=" + ttlHint + '}';
+  }
+
+  /**
+   * Builds a {@link Loaded}. Not thread-safe.
+   *
+   * @param <V> the type of value
+   */
+  public static final class Builder<V> {
+    private final @Nullable V value;
+    private final boolean notModified;
+    private @Nullable Duration ttlHint;
+    private @Nullable Duration ttl;
+    private @Nullable Duration staleWhileRevalidate;
+    private @Nullable Duration staleIfError;
+    private @Nullable String contentType;
+    private @Nullable String etag;
+    private @Nullable String lastModified;
+
+    private Builder(@Nullable V value, boolean notModified) {
+      this.value = value;
+      this.notModified = notModified;
+    }
+
+    /**
+     * Says how long the value stays fresh. Zero means "do not cache".
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder<V> ttlHint(Duration ttl) {
+      this.ttlHint = nonNegative(ttl, "ttlHint");
+      return this;
+    }
+
+    /**
+     * Sets the exact time to live, bypassing the cache's {@link TtlPolicy}; the cache-aside
+     * decorator uses it for {@code @Cached(ttl = ...)}.
+     *
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder<V> ttl(Duration ttl) {
+      Objects.requireNonNull(ttl, "ttl");
+      if (ttl.isNegative() || ttl.isZero()) {
+        throw new IllegalArgumentException("ttl must be positive, but was " + ttl);
+      }
+      this.ttl = ttl;
+      return this;
+    }
+
+    /** Sets a stale-while-revalidate window for this value. */
+    public Builder<V> staleWhileRevalidate(Duration window) {
+      this.staleWhileRevalidate = nonNegative(window, "staleWhileRevalidate");
+      return this;
+    }
+
+    /** Sets a stale-if-error window for this value. */
+    public Builder<V> staleIfError(Duration window) {
+      this.staleIfError = nonNegative(window, "staleIfError");
+      return this;
+    }
+
+    /** Sets the media type. */
+    public Builder<V> contentType(@Nullable String contentType) {
+      this.contentType = contentType;
+      return this;
+    }
+
+    /** Sets the HTTP entity tag. */
+    public Builder<V> etag(@Nullable String etag) {
+      this.etag = etag;
+      return this;
+    }
+
+    /** Sets the HTTP {@code Last-Modified} date. */
+    public Builder<V> lastModified(@Nullable String lastModified) {
+      this.lastModified = lastModified;
+      return this;
+    }
+
+    /** Returns the result. */
+    public Loaded<V> build() {
+      return new Loaded<>(this);
+    }
+
+    private static Duration nonNegative(Duration duration, String name) {
+      Objects.requireNonNull(duration, name);
+      if (duration.isNegative()) {
+        throw new IllegalArgumentException(name + " must not be negative, but was " + duration);
+      }
+      return duration;
+    }
+  }
+}

@@ -1,0 +1,21 @@
+package io.strata.cache;
+
+/**
+ * The source-of-truth side of a write-through cache: {@link MultiLevelCache#put} and {@link
+ * MultiLevelCache#invalidate} call it before touching any tier, and leave the tiers untouched if
+ * it throws (the exception reaches the caller: runtime ones unchanged, checked ones wrapped in a
+ * {@link java.util.concurrent.CompletionException}).
+ *
+ * <p>Called from many threads at once; the cache adds no locking around it.
+ *
+ * @param <K> the type of key
+ * @param <V> the type of value
+ */
+public interface Writer<K, V> {
+
+  /** Writes {@code value} for {@code key} to the source of truth. */
+  void write(K key, V value) throws Exception;
+
+  /** Deletes {@code key} from the source of truth. */
+  void delete(K key) throws Exception;
+}

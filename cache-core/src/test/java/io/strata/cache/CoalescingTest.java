@@ -1,0 +1,238 @@
+package io.strata.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class CoalescingTest {
+
+  /** A bound on every wait, so that a bug fails the test instead of hanging it. */
+  private static final long BOUND_SECONDS = 30;
+
+  private final ExecutorService pool = Executors.newCachedThreadPool();
+
+  @AfterEach
+  void stopPool() {
+    pool.shutdownNow();
+  }
+
+  private static CountDownLatch countingWaits(MultiLevelCache<?, ?> cache, int waits) {
+    CountDownLatch latch = new CountDownLatch(waits);
+    cache.advanced().addObserver(new CacheObserver() {
+      @Override
+      public void coalescedWait() {
+        latch.countDown();
+      }
+    });
+    return latch;
+  }
+
+  @Test
+  void thousandConcurrentGetsOfAColdKey_callTheLoaderOnce_andAllGetTheSameValue() throws Exception {
+    int callers = 1_000;
+    AtomicInteger loads = new AtomicInteger();
+    CountDownLatch[] allWaiting = new CountDownLatch[1];
+    try (MultiLevelCache<String, Object> cache =
+        MultiLevelCache.<String, Object>builder("cold")
+            .loader(
+                key -> {
+                  loads.incrementAndGet();
+                  // Hold the load until every other caller has joined it.
+                  assertThat(allWaiting[0].await(BOUND_SECONDS, TimeUnit.SECONDS)).isTrue();
+                  return new Object();
+                })
+            .build()) {
+      allWaiting[0] = countingWaits(cache, callers - 1);
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<Object>> results = new ArrayList<>();
+      for (int i = 0; i < callers; i++) {
+        results.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  return cache.get("key");
+                }));
+      }
+      start.countDown();
+
+      Object first = results.get(0).get(BOUND_SECONDS, TimeUnit.SECONDS);
+      for (Future<Object> result : results) {
+        assertThat(result.get(BOUND_SECONDS, TimeUnit.SECONDS)).isSameAs(first);
+      }
+      assertThat(loads).hasValue(1);
+      assertThat(cache.stats().loadSuccessCount()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void concurrentMisses_allSeeTheSameException_andItIsNotCached() throws Exception {
+    int callers = 10;
+    RuntimeException failure = new IllegalStateException("source down");
+    AtomicInteger loads = new AtomicInteger();
+    CountDownLatch[] allWaiting = new CountDownLatch[1];
+    try (MultiLevelCache<String, String> cache =
+        MultiLevelCache.<String, String>builder("failing")
+            .loader(
+                key -> {
+                  if (loads.incrementAndGet() == 1) {
+                    allWaiting[0].await(BOUND_SECONDS, TimeUnit.SECONDS);
+                    throw failure;
+                  }
+                  return "recovered";
+                })
+            .build()) {
+      allWaiting[0] = countingWaits(cache, callers - 1);
+      List<Future<String>> results = new ArrayList<>();
+      for (int i = 0; i < callers; i++) {
+        results.add(pool.submit(() -> cache.get("key")));
+      }
+      for (Future<String> result : results) {
+        assertThatThrownBy(() -> result.get(BOUND_SECONDS, TimeUnit.SECONDS))
+            .isInstanceOf(ExecutionException.class)
+            .cause()
+            .isSameAs(failure);
+      }
+      assertThat(loads).hasValue(1);
+      assertThat(cache.get("key")).isEqualTo("recovered");
+    }
+  }
+
+  @Test
+  void aSlowLoadOfOneKey_neverDelaysGetsOfOtherKeys() throws Exception {
+    CountDownLatch slowLoadEntered = new CountDownLatch(1);
+    CountDownLatch releaseSlowLoad = new CountDownLatch(1);
+    try (MultiLevelCache<String, String> cache =
+        MultiLevelCache.<String, String>builder("slow")
+            .loader(
+                key -> {
+                  if (key.equals("A")) {
+                    slowLoadEntered.countDown();
+                    // Stands for a 5 s upstream call: held until the test lets it go.
+                    releaseSlowLoad.await(BOUND_SECONDS, TimeUnit.SECONDS);
+                  }
+                  return key.toLowerCase();
+                })
+            .build()) {
+      Future<String> slow = pool.submit(() -> cache.get("A"));
+      assertThat(slowLoadEntered.await(BOUND_SECONDS, TimeUnit.SECONDS)).isTrue();
+
+      List<Future<String>> others = new ArrayList<>();
+      for (int i = 0; i < 100; i++) {
+        String key = "B" + i;
+        others.add(pool.submit(() -> cache.get(key)));
+      }
+      for (int i = 0; i < 100; i++) {
+        assertThat(others.get(i).get(BOUND_SECONDS, TimeUnit.SECONDS)).isEqualTo("b" + i);
+      }
+      assertThat(slow).isNotDone();
+
+      releaseSlowLoad.countDown();
+      assertThat(slow.get(BOUND_SECONDS, TimeUnit.SECONDS)).isEqualTo("a");
+    }
+  }
+
+  @Test
+  void cancellingOneWaiter_neverCancelsTheSharedLoad() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger loads = new AtomicInteger();
+    try (MultiLevelCache<String, String> cache =
+        MultiLevelCache.<String, String>builder("cancel")
+            .executor(pool)
+            .loader(
+                key -> {
+                  loads.incrementAndGet();
+                  release.await(BOUND_SECONDS, TimeUnit.SECONDS);
+                  return "value";
+                })
+            .build()) {
+      CompletableFuture<String> cancelled = cache.getAsync("key");
+      CompletableFuture<String> patient = cache.getAsync("key");
+
+      assertThat(cancelled.cancel(true)).isTrue();
+      release.countDown();
+
+      assertThat(patient.get(BOUND_SECONDS, TimeUnit.SECONDS)).isEqualTo("value");
+      assertThat(cache.get("key")).isEqualTo("value");
+      assertThat(loads).hasValue(1);
+    }
+  }
+
+  @Test
+  void getAll_coalescesPerKey_withLoadsUnderWay() throws Exception {
+    CountDownLatch bulkEntered = new CountDownLatch(1);
+    CountDownLatch releaseBulk = new CountDownLatch(1);
+    List<Set<String>> bulkCalls = new java.util.concurrent.CopyOnWriteArrayList<>();
+    AtomicInteger singleLoads = new AtomicInteger();
+    Loader<String, String> loader =
+        new Loader<>() {
+          @Override
+          public String load(String key) {
+            singleLoads.incrementAndGet();
+            return key + "!";
+          }
+
+          @Override
+          public Map<String, String> loadAll(Set<? extends String> keys) throws Exception {
+            bulkCalls.add(Set.copyOf(keys));
+            if (keys.contains("a")) {
+              bulkEntered.countDown();
+              releaseBulk.await(BOUND_SECONDS, TimeUnit.SECONDS);
+            }
+            Map<String, String> result = new HashMap<>();
+            keys.forEach(k -> result.put(k, k + "!"));
+            return result;
+          }
+        };
+    try (MultiLevelCache<String, String> cache =
+        MultiLevelCache.<String, String>builder("bulk").loader(loader).build()) {
+      CountDownLatch waits = countingWaits(cache, 2);
+      Future<Map<String, String>> first = pool.submit(() -> cache.getAll(List.of("a", "b", "c")));
+      assertThat(bulkEntered.await(BOUND_SECONDS, TimeUnit.SECONDS)).isTrue();
+
+      Future<String> single = pool.submit(() -> cache.get("b"));
+      Future<Map<String, String>> second = pool.submit(() -> cache.getAll(List.of("c", "d")));
+      // "d" is loaded by the second getAll on its own; "b" and "c" wait for the first.
+      assertThat(waits.await(BOUND_SECONDS, TimeUnit.SECONDS)).isTrue();
+      releaseBulk.countDown();
+
+      assertThat(first.get(BOUND_SECONDS, TimeUnit.SECONDS)).containsOnlyKeys("a", "b", "c");
+      assertThat(single.get(BOUND_SECONDS, TimeUnit.SECONDS)).isEqualTo("b!");
+      assertThat(second.get(BOUND_SECONDS, TimeUnit.SECONDS))
+          .containsOnly(Map.entry("c", "c!"), Map.entry("d", "d!"));
+      assertThat(bulkCalls).containsExactlyInAnyOrder(Set.of("a", "b", "c"), Set.of("d"));
+      assertThat(singleLoads).hasValue(0);
+    }
+  }
+
+  @Test
+  void refresh_reloadsInTheBackground_andStoresTheNewValue() throws Exception {
+    AtomicInteger version = new AtomicInteger();
+    try (MultiLevelCache<String, String> cache =
+        MultiLevelCache.<String, String>builder("refresh")
+            .executor(Runnable::run)
+            .ttl(Duration.ofMinutes(1))
+            .loader(key -> key + version.incrementAndGet())
+            .build()) {
+      assertThat(cache.get("k")).isEqualTo("k1");
+
+      assertThat(cache.advanced().refresh("k").get(BOUND_SECONDS, TimeUnit.SECONDS)).isEqualTo("k2");
+      assertThat(cache.get("k")).isEqualTo("k2");
+    }
+  }
+}

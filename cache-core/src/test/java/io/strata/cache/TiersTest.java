@@ -1,0 +1,366 @@
+package io.strata.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.strata.cache.codec.Codec;
+import io.strata.cache.testkit.FakeTicker;
+import io.strata.cache.testkit.InMemoryTier;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class TiersTest {
+
+  private final FakeTicker ticker = new FakeTicker();
+  private final InMemoryTier.Store store = new InMemoryTier.Store();
+  private final AtomicInteger loads = new AtomicInteger();
+  private final ExecutorService pool = Executors.newCachedThreadPool();
+
+  @AfterEach
+  void stopPool() {
+    pool.shutdownNow();
+  }
+
+  private MultiLevelCacheBuilder<String, String> instance() {
+    return MultiLevelCache.<String, String>builder("shared")
+        .ticker(ticker)
+        .executor(Runnable::run)
+        .ttl(Duration.ofMinutes(10))
+        .tier(InMemoryTier.factory("memory", store, Codec.utf8()))
+        .loader(
+            key -> {
+              loads.incrementAndGet();
+              return "loaded-" + key;
+            });
+  }
+
+  @Test
+  void aValueInTheLowerTier_isServedFromIt_thenPromotedToLocal() {
+    try (MultiLevelCache<String, String> writer = instance().build();
+        MultiLevelCache<String, String> reader = instance().build()) {
+      writer.put("k", "v");
+
+      Lookup<String> first = reader.lookup("k");
+      Lookup<String> second = reader.lookup("k");
+
+      assertThat(first).isEqualTo(new Lookup<>("v", "memory", false));
+      assertThat(second).isEqualTo(new Lookup<>("v", "local", false));
+      assertThat(loads).hasValue(0);
+    }
+  }
+
+  @Test
+  void promotion_keepsTheSourcesRemainingLifetime_neverLonger() {
+    try (MultiLevelCache<String, String> writer = instance().build();
+        MultiLevelCache<String, String> reader = instance().build()) {
+      writer.put("k", "v", Duration.ofSeconds(60));
+      ticker.advance(Duration.ofSeconds(50));
+      assertThat(reader.lookup("k").tier()).isEqualTo("memory");
+
+      ticker.advance(Duration.ofSeconds(9));
+      assertThat(reader.lookup("k").tier()).isEqualTo("local");
+
+      ticker.advance(Duration.ofSeconds(1));
+      assertThat(reader.getIfPresent("k")).isNull();
+    }
+  }
+
+  @Test
+  void aMiss_isLoadedOnce_andWrittenToEveryTier() {
+    try (MultiLevelCache<String, String> first = instance().build();
+        MultiLevelCache<String, String> second = instance().build()) {
+      assertThat(first.get("k")).isEqualTo("loaded-k");
+
+      assertThat(second.lookup("k")).isEqualTo(new Lookup<>("loaded-k", "memory", false));
+      assertThat(loads).hasValue(1);
+    }
+  }
+
+  @Test
+  void writesAndInvalidations_goToTheLowestTierFirst() {
+    List<String> operations = new CopyOnWriteArrayList<>();
+    try (MultiLevelCache<String, String> cache =
+        MultiLevelCache.<String, String>builder("order")
+            .ticker(ticker)
+            .tier(recording("upper", operations))
+            .tier(recording("lowest", operations))
+            .build()) {
+      cache.put("k", "v");
+      cache.invalidate("k");
+      cache.invalidateAll();
+
+      assertThat(operations)
+          .containsExactly(
+              "lowest.put", "upper.put",
+              "lowest.invalidate", "upper.invalidate",
+              "lowest.invalidateAll", "upper.invalidateAll");
+    }
+  }
+
+  @Test
+  void putOnOneInstance_evictsTheKeyFromTheOthersLocalTier() {
+    try (MultiLevelCache<String, String> a = instance().build();
+        MultiLevelCache<String, String> b = instance().build()) {
+      a.put("k", "v1");
+      assertThat(b.get("k")).isEqualTo("v1");
+      assertThat(b.lookup("k").tier()).isEqualTo("local");
+
+      a.put("k", "v2");
+
+      assertThat(b.lookup("k")).isEqualTo(new Lookup<>("v2", "memory", false));
+    }
+  }
+
+  @Test
+  void invalidateAllOnOneInstance_flushesTheOthers() {
+    try (MultiLevelCache<String, String> a = instance().build();
+        MultiLevelCache<String, String> b = instance().build()) {
+      AtomicInteger flushes = new AtomicInteger();
+      b.advanced().addObserver(new CacheObserver() {
+        @Override
+        public void flush(String tier, String reason) {
+          flushes.incrementAndGet();
+        }
+      });
+      a.put("k", "v");
+      b.get("k");
+
+      a.invalidateAll();
+
+      assertThat(flushes).hasValue(1);
+      assertThat(b.advanced().estimatedLocalSize()).isZero();
+      assertThat(b.get("k")).isEqualTo("loaded-k");
+    }
+  }
+
+  /**
+   * The race every peer gets wrong: B reads the old value from the lower tier, A writes a new one
+   * and the invalidation reaches B, and only then does B's read finish. B must not keep the old
+   * value in its local tier.
+   */
+  @Test
+  void aReadRacingAnInvalidation_neverLeavesTheOldValueInTheLocalTier() throws Exception {
+    CountDownLatch readDone = new CountDownLatch(1);
+    CountDownLatch invalidationDelivered = new CountDownLatch(1);
+    AtomicInteger pausedReads = new AtomicInteger(1);
+    TierFactory<String, String> pausing =
+        context -> {
+          CacheTier<String, String> real =
+              InMemoryTier.factory("memory", store, Codec.utf8()).create(context);
+          return new ForwardingTier(real) {
+            @Override
+            public @Nullable CacheEntry<String> get(String key) {
+              CacheEntry<String> entry = super.get(key);
+              if (pausedReads.getAndDecrement() == 1) {
+                readDone.countDown();
+                await(invalidationDelivered);
+              }
+              return entry;
+            }
+          };
+        };
+    try (MultiLevelCache<String, String> a = instance().build();
+        MultiLevelCache<String, String> b =
+            MultiLevelCache.<String, String>builder("shared")
+                .ticker(ticker)
+                .tier(pausing)
+                .loader(key -> "loaded-" + key)
+                .build()) {
+      a.put("k", "old");
+      Future<String> racingRead = pool.submit(() -> b.get("k"));
+      assertThat(readDone.await(30, TimeUnit.SECONDS)).isTrue();
+
+      a.put("k", "new"); // the lower tier now says "new" and tells B to evict "k"
+      invalidationDelivered.countDown();
+
+      assertThat(racingRead.get(30, TimeUnit.SECONDS)).isEqualTo("old");
+      assertThat(b.lookup("k")).isEqualTo(new Lookup<>("new", "memory", false));
+    }
+  }
+
+  @Test
+  void aFailingLowerTier_isSkipped_andCallersSeeNoException() {
+    AtomicInteger errors = new AtomicInteger();
+    try (MultiLevelCache<String, String> cache = instance().build()) {
+      cache.advanced().addObserver(new CacheObserver() {
+        @Override
+        public void tierError(String tier, Operation operation, Throwable error) {
+          errors.incrementAndGet();
+        }
+      });
+      store.failWith(new IllegalStateException("connection refused"));
+
+      assertThat(cache.get("k")).isEqualTo("loaded-k");
+      cache.put("p", "v");
+      cache.invalidate("p");
+      cache.invalidateAll();
+      assertThat(cache.advanced().health().get("memory").state()).isEqualTo(TierHealth.State.DOWN);
+      assertThat(errors.get()).isGreaterThanOrEqualTo(4);
+
+      store.failWith(null);
+      cache.put("q", "v");
+      assertThat(store.size()).isEqualTo(1);
+      assertThat(cache.advanced().health().get("memory").state()).isEqualTo(TierHealth.State.UP);
+    }
+  }
+
+  @Test
+  void corruptBytesInTheLowerTier_areAMiss_andTheLoaderIsUsed() {
+    AtomicInteger decodeErrors = new AtomicInteger();
+    try (MultiLevelCache<String, String> a = instance().build();
+        MultiLevelCache<String, String> b = instance().build()) {
+      b.advanced().addObserver(new CacheObserver() {
+        @Override
+        public void decodeError(String tier) {
+          decodeErrors.incrementAndGet();
+        }
+      });
+      a.put("k", "v");
+      store.corrupt("shared:k", new byte[] {(byte) 0xC3, (byte) 0x28}); // not UTF-8
+
+      assertThat(b.get("k")).isEqualTo("loaded-k");
+      assertThat(decodeErrors).hasValue(1);
+    }
+  }
+
+  @Test
+  void localAdmissionAfterReads_keepsColdKeysInTheLowerTierOnly() {
+    try (MultiLevelCache<String, String> writer = instance().build();
+        MultiLevelCache<String, String> reader = instance().localAdmissionAfterReads(3).build()) {
+      writer.put("k", "v");
+
+      assertThat(reader.lookup("k").tier()).isEqualTo("memory");
+      assertThat(reader.lookup("k").tier()).isEqualTo("memory");
+      assertThat(reader.lookup("k").tier()).isEqualTo("memory");
+      assertThat(reader.lookup("k").tier()).isEqualTo("local");
+    }
+  }
+
+  @Test
+  void getAll_readsEachLowerTierInOneBatch_andPromotes() {
+    try (MultiLevelCache<String, String> writer = instance().build();
+        MultiLevelCache<String, String> reader = instance().build()) {
+      writer.putAll(Map.of("a", "1", "b", "2"));
+      int readsBefore = store.reads();
+
+      Map<String, String> values = reader.getAll(List.of("a", "b", "c"));
+
+      assertThat(values).containsOnly(Map.entry("a", "1"), Map.entry("b", "2"), Map.entry("c", "loaded-c"));
+      assertThat(store.reads() - readsBefore).isEqualTo(1);
+      assertThat(reader.lookup("a").tier()).isEqualTo("local");
+    }
+  }
+
+  @Test
+  void getIfPresent_readsLowerTiers_butNeverLoads() {
+    try (MultiLevelCache<String, String> writer = instance().build();
+        MultiLevelCache<String, String> reader = instance().build()) {
+      writer.put("k", "v");
+
+      assertThat(reader.getIfPresent("k")).isEqualTo("v");
+      assertThat(reader.getIfPresent("absent")).isNull();
+      assertThat(loads).hasValue(0);
+    }
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      if (!latch.await(30, TimeUnit.SECONDS)) {
+        throw new AssertionError("latch not released in time");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  private static TierFactory<String, String> recording(String name, List<String> operations) {
+    return context -> new CacheTier<>() {
+      private final Map<String, CacheEntry<String>> map = new ConcurrentHashMap<>();
+
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public @Nullable CacheEntry<String> get(String key) {
+        return map.get(key);
+      }
+
+      @Override
+      public void put(String key, CacheEntry<String> entry) {
+        operations.add(name + ".put");
+        map.put(key, entry);
+      }
+
+      @Override
+      public void invalidate(String key) {
+        operations.add(name + ".invalidate");
+        map.remove(key);
+      }
+
+      @Override
+      public void invalidateAll() {
+        operations.add(name + ".invalidateAll");
+        map.clear();
+      }
+    };
+  }
+
+  private static class ForwardingTier implements CacheTier<String, String> {
+    private final CacheTier<String, String> delegate;
+
+    ForwardingTier(CacheTier<String, String> delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public String name() {
+      return delegate.name();
+    }
+
+    @Override
+    public @Nullable CacheEntry<String> get(String key) {
+      return delegate.get(key);
+    }
+
+    @Override
+    public void put(String key, CacheEntry<String> entry) {
+      delegate.put(key, entry);
+    }
+
+    @Override
+    public void invalidate(String key) {
+      delegate.invalidate(key);
+    }
+
+    @Override
+    public void invalidateAll() {
+      delegate.invalidateAll();
+    }
+
+    @Override
+    public TierHealth health() {
+      return delegate.health();
+    }
+
+    @Override
+    public void close() {
+      delegate.close();
+    }
+  }
+
+}

@@ -1,0 +1,15 @@
+package io.strata.cache.internal;
+
+import io.strata.cache.CacheObserver;
+import io.strata.cache.CacheTier;
+import io.strata.cache.TierContext;
+import io.strata.cache.testkit.CacheTierCompatibilityKit;
+
+class LocalTierCompatibilityTest extends CacheTierCompatibilityKit {
+
+  @Override
+  protected CacheTier<String, String> createTier(TierContext<String> context) {
+    return new LocalTier<>(
+        1_000, -1, null, -1, null, context.ticker(), Runnable::run, CacheObserver.NONE);
+  }
+}
