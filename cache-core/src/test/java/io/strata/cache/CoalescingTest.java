@@ -235,4 +235,19 @@ class CoalescingTest {
       assertThat(cache.get("k")).isEqualTo("k2");
     }
   }
+
+  @Test
+  void refresh_whenTheSourceNoLongerHasTheKey_removesTheEntry() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    try (MultiLevelCache<String, String> cache =
+        MultiLevelCache.<String, String>builder("gone")
+            .executor(Runnable::run)
+            .loader(key -> calls.incrementAndGet() == 1 ? "v" : null)
+            .build()) {
+      assertThat(cache.get("k")).isEqualTo("v");
+
+      assertThat(cache.advanced().refresh("k").get(BOUND_SECONDS, TimeUnit.SECONDS)).isNull();
+      assertThat(cache.getIfPresent("k")).isNull();
+    }
+  }
 }

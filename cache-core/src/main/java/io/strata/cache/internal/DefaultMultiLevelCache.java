@@ -400,6 +400,10 @@ public final class DefaultMultiLevelCache<K, V>
     }
     inflight.remove(key, mine);
     mine.complete(resolved);
+    if (resolved.revalidate()) {
+      // Only now, with the leader's own claim released, can the reload claim the key.
+      refreshInBackground(key, resolved.entry(), Objects.requireNonNull(resolved.tier()), loader);
+    }
   }
 
   private Resolved<V> walkAndLoad(
@@ -420,8 +424,7 @@ public final class DefaultMultiLevelCache<K, V>
       if (now - entry.staleWhileRevalidateUntil() < 0) {
         promote(key, entry, level, stamp, epoch);
         observers.staleServed("revalidate");
-        refreshInBackground(key, entry, tier.name(), loader);
-        return new Resolved<>(entry, tier.name(), true);
+        return new Resolved<>(entry, tier.name(), true, true);
       }
       if (now - entry.retainUntil() < 0
           && (fallback == null || entry.expiresAt() - fallback.entry().expiresAt() > 0)) {
@@ -462,6 +465,10 @@ public final class DefaultMultiLevelCache<K, V>
     observers.load(true, now - start);
     CacheEntry<V> entry = toEntry(key, loaded, fallback == null ? null : fallback.entry(), now, start);
     if (entry == null) {
+      if (fallback != null) {
+        // The source no longer has the key: the expired copy must not be served again.
+        invalidateTiers(key);
+      }
       return Resolved.miss();
     }
     if (entry.retainUntil() - now > 0 && stamps.unchanged(key, stamp, epoch)) {
@@ -1072,9 +1079,17 @@ public final class DefaultMultiLevelCache<K, V>
     }
   }
 
-  /** The answer to a read: the entry (null when absent), which tier served it, and if stale. */
-  record Resolved<V>(@Nullable CacheEntry<V> entry, @Nullable String tier, boolean stale) {
+  /**
+   * The answer to a read: the entry (null when absent), which tier served it, whether it is stale,
+   * and whether the leader must start a background reload once it has released its claim.
+   */
+  record Resolved<V>(
+      @Nullable CacheEntry<V> entry, @Nullable String tier, boolean stale, boolean revalidate) {
     private static final Resolved<?> MISS = new Resolved<>(null, null, false);
+
+    Resolved(@Nullable CacheEntry<V> entry, @Nullable String tier, boolean stale) {
+      this(entry, tier, stale, false);
+    }
 
     @SuppressWarnings("unchecked")
     static <V> Resolved<V> miss() {
