@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -196,9 +195,10 @@ class CompressedCodecTest {
     Codec<byte[]> codec = Codec.compressed(Codec.bytes(), 0, MIB);
     com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-    assumeTrue(
-        threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled(),
-        "thread allocation accounting is not available");
+    assertThat(
+            threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled())
+        .as("thread allocation accounting (HotSpot) measures what the decoder allocates")
+        .isTrue();
     long before = threads.getCurrentThreadAllocatedBytes();
 
     assertThatThrownBy(() -> codec.decode(bomb))
