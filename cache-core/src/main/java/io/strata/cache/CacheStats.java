@@ -6,7 +6,8 @@ package io.strata.cache;
  * Long#MAX_VALUE}.
  *
  * @param hitCount reads answered by some tier, including stale answers
- * @param missCount reads no tier could answer
+ * @param missCount reads no tier could answer, including callers that waited for a load another
+ *     caller started
  * @param loadSuccessCount loader calls that returned (a value or "not found")
  * @param loadFailureCount loader calls that threw or timed out
  * @param totalLoadTime nanoseconds spent in loader calls, successful or not

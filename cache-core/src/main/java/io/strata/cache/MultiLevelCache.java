@@ -71,9 +71,8 @@ public interface MultiLevelCache<K, V> extends AutoCloseable {
 
   /**
    * Returns the values for {@code keys}: from the tiers where present, the rest from one {@link
-   * Loader#loadAll} call. Keys without a value are left out of the map.
-   *
-   * @throws IllegalStateException if some keys are missing and the cache has no loader
+   * Loader#loadAll} call. Keys without a value are left out of the map; a cache without a loader
+   * returns only what its tiers have.
    */
   Map<K, V> getAll(Collection<? extends K> keys);
 
@@ -83,7 +82,10 @@ public interface MultiLevelCache<K, V> extends AutoCloseable {
    */
   CompletableFuture<@Nullable V> getAsync(K key);
 
-  /** Returns a future of {@link #getAll}, loading on the cache's executor. */
+  /**
+   * Returns a future of {@link #getAll}, loading on the cache's executor. Load timeouts apply to
+   * single-key reads only.
+   */
   CompletableFuture<Map<K, V>> getAllAsync(Collection<? extends K> keys);
 
   /**

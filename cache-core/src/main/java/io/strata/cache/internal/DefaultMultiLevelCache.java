@@ -836,13 +836,7 @@ public final class DefaultMultiLevelCache<K, V>
     requireOpen();
     Writer<K, V> writer = settings.writer();
     if (writer != null) {
-      try {
-        writer.write(key, value);
-      } catch (RuntimeException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new CompletionException(e);
-      }
+      callWriter(() -> writer.write(key, value));
     }
     long now = ticker.read();
     Loaded<V> loaded = ttl == null ? Loaded.of(value) : Loaded.builder(value).ttl(ttl).build();
@@ -873,13 +867,8 @@ public final class DefaultMultiLevelCache<K, V>
     }
     if (writer != null) {
       for (Map.Entry<K, CacheEntry<V>> mapping : entries.entrySet()) {
-        try {
-          writer.write(mapping.getKey(), Objects.requireNonNull(mapping.getValue().value()));
-        } catch (RuntimeException e) {
-          throw e;
-        } catch (Exception e) {
-          throw new CompletionException(e);
-        }
+        callWriter(
+            () -> writer.write(mapping.getKey(), Objects.requireNonNull(mapping.getValue().value())));
       }
     }
     puts.add(entries.size());
@@ -905,15 +894,25 @@ public final class DefaultMultiLevelCache<K, V>
     requireOpen();
     Writer<K, V> writer = settings.writer();
     if (writer != null) {
-      try {
-        writer.delete(key);
-      } catch (RuntimeException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new CompletionException(e);
-      }
+      callWriter(() -> writer.delete(key));
     }
     invalidateTiers(key);
+  }
+
+  /** Calls the writer; its runtime exceptions pass unchanged, checked ones are wrapped. */
+  private static void callWriter(WriterCall call) {
+    try {
+      call.run();
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new CompletionException(e);
+    }
+  }
+
+  @FunctionalInterface
+  private interface WriterCall {
+    void run() throws Exception;
   }
 
   private void invalidateTiers(K key) {

@@ -1,5 +1,6 @@
 package io.strata.cache.internal;
 
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -13,8 +14,7 @@ final class InvalidationStamps {
   private static final int STRIPES = 1024;
 
   private final AtomicLongArray stripes = new AtomicLongArray(STRIPES);
-  private final java.util.concurrent.atomic.AtomicLong epoch =
-      new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong epoch = new AtomicLong();
 
   long stamp(Object key) {
     return stripes.get(index(key));

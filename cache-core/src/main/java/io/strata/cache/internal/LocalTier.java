@@ -11,6 +11,7 @@ import io.strata.cache.Weigher;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
@@ -60,7 +61,7 @@ public final class LocalTier<K, V> implements CacheTier<K, V> {
             .executor(executor)
             .evictionListener((key, value, cause) -> evictions.increment());
     if (maximumWeight > 0) {
-      Weigher<K, V> w = java.util.Objects.requireNonNull(weigher, "weigher");
+      Weigher<K, V> w = Objects.requireNonNull(weigher, "weigher");
       builder
           .maximumWeight(maximumWeight)
           .weigher(

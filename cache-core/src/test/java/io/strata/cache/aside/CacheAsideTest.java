@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strata.cache.MultiLevelCache;
+import io.strata.cache.testkit.FakeTicker;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
@@ -198,7 +199,7 @@ class CacheAsideTest {
     }
   }
 
-  private final ManualTicker ticker = new ManualTicker();
+  private final FakeTicker ticker = new FakeTicker();
   private final FakeRepository target = new FakeRepository();
   private MultiLevelCache<String, Object> users;
   private UserRepository repository;
