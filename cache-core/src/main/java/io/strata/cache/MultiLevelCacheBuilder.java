@@ -2,12 +2,12 @@ package io.strata.cache;
 
 import io.strata.cache.internal.CacheSettings;
 import io.strata.cache.internal.DefaultMultiLevelCache;
+import io.strata.cache.internal.LoadExecutor;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ForkJoinPool;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,7 +19,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Defaults: a local tier of at most {@value #DEFAULT_MAXIMUM_SIZE} entries, a fixed TTL of
  * {@link #DEFAULT_TTL}, no lower tiers, no loader, no negative caching, no refresh or stale
- * serving, no load timeouts, the common fork-join pool, the system ticker and scheduler.
+ * serving, no load timeouts, a shared pool of daemon threads for loads (not the common fork-join
+ * pool, which blocking loaders would starve), the system ticker and scheduler.
  *
  * <p>Not thread-safe: configure it on one thread.
  *
@@ -261,7 +262,10 @@ public final class MultiLevelCacheBuilder<K, V> {
     return this;
   }
 
-  /** Sets the executor for asynchronous gets, background reloads and timed loads. */
+  /**
+   * Sets the executor for asynchronous gets, background reloads and timed loads. Loaders usually
+   * block on I/O: give it enough threads, or one slow key will hold up the others.
+   */
   public MultiLevelCacheBuilder<K, V> executor(Executor executor) {
     Objects.requireNonNull(executor, "executor");
     requireUnset(this.executor, "executor");
@@ -331,7 +335,7 @@ public final class MultiLevelCacheBuilder<K, V> {
             staleIfError == null ? Duration.ZERO : staleIfError,
             softLoadTimeout,
             hardLoadTimeout,
-            executor == null ? ForkJoinPool.commonPool() : executor,
+            executor == null ? LoadExecutor.get() : executor,
             ticker == null ? Ticker.system() : ticker,
             scheduler == null ? Scheduler.system() : scheduler);
     return new DefaultMultiLevelCache<>(settings);

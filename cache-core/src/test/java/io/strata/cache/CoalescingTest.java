@@ -250,4 +250,36 @@ class CoalescingTest {
       assertThat(cache.getIfPresent("k")).isNull();
     }
   }
+
+  @Test
+  void aSlowAsyncLoad_withTheDefaultExecutor_neverDelaysOtherKeys() throws Exception {
+    CountDownLatch releaseSlowLoad = new CountDownLatch(1);
+    CountDownLatch slowLoadEntered = new CountDownLatch(1);
+    try (MultiLevelCache<String, String> cache =
+        MultiLevelCache.<String, String>builder("slowAsync")
+            .loader(
+                key -> {
+                  if (key.equals("A")) {
+                    slowLoadEntered.countDown();
+                    releaseSlowLoad.await(BOUND_SECONDS, TimeUnit.SECONDS);
+                  }
+                  return key.toLowerCase();
+                })
+            .build()) {
+      CompletableFuture<String> slow = cache.getAsync("A");
+      assertThat(slowLoadEntered.await(BOUND_SECONDS, TimeUnit.SECONDS)).isTrue();
+
+      List<CompletableFuture<String>> others = new ArrayList<>();
+      for (int i = 0; i < 100; i++) {
+        others.add(cache.getAsync("B" + i));
+      }
+      for (int i = 0; i < 100; i++) {
+        assertThat(others.get(i).get(BOUND_SECONDS, TimeUnit.SECONDS)).isEqualTo("b" + i);
+      }
+      assertThat(slow).isNotDone();
+
+      releaseSlowLoad.countDown();
+      assertThat(slow.get(BOUND_SECONDS, TimeUnit.SECONDS)).isEqualTo("a");
+    }
+  }
 }
