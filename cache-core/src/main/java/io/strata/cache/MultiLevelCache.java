@@ -128,8 +128,8 @@ public interface MultiLevelCache<K, V> extends AutoCloseable {
   Advanced<K, V> advanced();
 
   /**
-   * Closes the lower tiers and empties the local one. Idempotent. Afterwards every operation
-   * throws {@link IllegalStateException}.
+   * Closes the lower tiers and empties the local one. Idempotent. Afterwards reads and writes
+   * throw {@link IllegalStateException}; {@link #name()} and {@link #stats()} still answer.
    */
   @Override
   void close();
