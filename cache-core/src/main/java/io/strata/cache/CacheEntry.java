@@ -8,8 +8,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Times are readings of the cache's {@link Ticker} in nanoseconds. A tier that keeps entries
  * outside this process (Redis, a file) must store them relative to "now" (remaining lifetime,
- * age) and rebuild absolute times with the ticker of the reading process; {@link
- * #remainingNanos(long)} and {@link #shiftedTo(long, long)} do that arithmetic.
+ * age) and rebuild absolute times with the ticker of the reading process.
  *
  * <p>An entry has three deadlines, in this order of meaning:
  *
@@ -21,8 +20,8 @@ import org.jspecify.annotations.Nullable;
  *       fails or times out.
  * </ul>
  *
- * A tier must keep the entry until {@link #retainUntil()}, the latest of the three, and may drop
- * it at any time before.
+ * A tier must not keep the entry past {@link #retainUntil()}, the latest of the three, and may
+ * drop it at any time before.
  *
  * <p>Instances are immutable and thread-safe.
  *
@@ -130,45 +129,9 @@ public final class CacheEntry<V> {
     return now - expiresAt < 0;
   }
 
-  /** Returns the nanoseconds from {@code now} until {@link #retainUntil()}, at least 0. */
-  public long remainingNanos(long now) {
-    return Math.max(0, retainUntil() - now);
-  }
-
   /** Returns the nanoseconds from {@link #createdAt()} to {@link #expiresAt()}. */
   public long lifetimeNanos() {
     return expiresAt - createdAt;
-  }
-
-  /**
-   * Returns this entry with every deadline moved by the same amount so that it is retained until
-   * {@code retainUntil}, and with {@code createdAt} moved likewise. A tier that stores entries
-   * with a remaining lifetime uses it to rebuild one: {@code entry.shiftedTo(now + remaining)}.
-   * The second argument caps the result: no deadline ends up past {@code cap}.
-   */
-  public CacheEntry<V> shiftedTo(long retainUntil, long cap) {
-    long delta = retainUntil - retainUntil();
-    Builder<V> builder = toBuilder();
-    builder.createdAt = createdAt + delta;
-    builder.expiresAt = Math.min(expiresAt + delta, cap);
-    builder.staleWhileRevalidateUntil = Math.min(staleWhileRevalidateUntil + delta, cap);
-    builder.staleIfErrorUntil = Math.min(staleIfErrorUntil + delta, cap);
-    return new CacheEntry<>(builder);
-  }
-
-  /**
-   * Returns this entry with no deadline past {@code cap}; {@code this} if none is. Promotion uses
-   * it so that an upper tier never keeps an entry longer than its source or its own limit.
-   */
-  public CacheEntry<V> cappedAt(long cap) {
-    if (retainUntil() - cap <= 0) {
-      return this;
-    }
-    Builder<V> builder = toBuilder();
-    builder.expiresAt = Math.min(expiresAt, cap);
-    builder.staleWhileRevalidateUntil = Math.min(staleWhileRevalidateUntil, cap);
-    builder.staleIfErrorUntil = Math.min(staleIfErrorUntil, cap);
-    return new CacheEntry<>(builder);
   }
 
   /** Returns a builder initialised from this entry. */
