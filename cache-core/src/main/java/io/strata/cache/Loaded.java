@@ -27,6 +27,20 @@ public final class Loaded<V> {
   private final @Nullable String contentType;
   private final @Nullable String etag;
   private final @Nullable String lastModified;
+  private final Storage storage;
+
+  /** Where a loaded value may be kept. */
+  public enum Storage {
+    /** In every tier: the default. */
+    EVERYWHERE,
+    /**
+     * Only in this process's local tier, never in a tier other instances share (an HTTP response
+     * marked {@code Cache-Control: private}).
+     */
+    LOCAL_ONLY,
+    /** Nowhere: the value answers this load and its waiters, then is forgotten ({@code no-store}). */
+    NOWHERE
+  }
 
   private Loaded(Builder<V> builder) {
     this.value = builder.value;
@@ -38,6 +52,7 @@ public final class Loaded<V> {
     this.contentType = builder.contentType;
     this.etag = builder.etag;
     this.lastModified = builder.lastModified;
+    this.storage = builder.storage;
   }
 
   /** Returns a result holding {@code value} with no hints. */
@@ -122,6 +137,11 @@ public final class Loaded<V> {
     return lastModified;
   }
 
+  /** Returns where the value may be kept; {@link Storage#EVERYWHERE} unless the loader said less. */
+  public Storage storage() {
+    return storage;
+  }
+
   @Override
   public String toString() {
     return notModified
@@ -144,6 +164,7 @@ public final class Loaded<V> {
     private @Nullable String contentType;
     private @Nullable String etag;
     private @Nullable String lastModified;
+    private Storage storage = Storage.EVERYWHERE;
 
     private Builder(@Nullable V value, boolean notModified) {
       this.value = value;
@@ -202,6 +223,15 @@ public final class Loaded<V> {
     /** Sets the HTTP {@code Last-Modified} date. */
     public Builder<V> lastModified(@Nullable String lastModified) {
       this.lastModified = lastModified;
+      return this;
+    }
+
+    /**
+     * Limits where the value may be kept: {@link Storage#LOCAL_ONLY} keeps it out of shared tiers,
+     * {@link Storage#NOWHERE} out of every tier.
+     */
+    public Builder<V> storage(Storage storage) {
+      this.storage = Objects.requireNonNull(storage, "storage");
       return this;
     }
 

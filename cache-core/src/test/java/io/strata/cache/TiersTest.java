@@ -34,16 +34,20 @@ class TiersTest {
   }
 
   private MultiLevelCacheBuilder<String, String> instance() {
+    return instance(
+        key -> {
+          loads.incrementAndGet();
+          return "loaded-" + key;
+        });
+  }
+
+  private MultiLevelCacheBuilder<String, String> instance(Loader<String, String> loader) {
     return MultiLevelCache.<String, String>builder("shared")
         .ticker(ticker)
         .executor(Runnable::run)
         .ttl(Duration.ofMinutes(10))
         .tier(InMemoryTier.factory("memory", store, Codec.utf8()))
-        .loader(
-            key -> {
-              loads.incrementAndGet();
-              return "loaded-" + key;
-            });
+        .loader(loader);
   }
 
   @Test
@@ -363,4 +367,42 @@ class TiersTest {
     }
   }
 
+
+  private static Loader<String, String> loaderStoring(Loaded.Storage storage) {
+    return new Loader<>() {
+      @Override
+      public String load(String key) {
+        throw new AssertionError("loadEntry is the path under test");
+      }
+
+      @Override
+      public Loaded<String> loadEntry(String key) {
+        return Loaded.builder("loaded-" + key).storage(storage).build();
+      }
+    };
+  }
+
+  @Test
+  void aLocalOnlyValue_staysOutOfTheSharedTier() {
+    try (MultiLevelCache<String, String> first =
+            instance(loaderStoring(Loaded.Storage.LOCAL_ONLY)).build();
+        MultiLevelCache<String, String> second = instance().build()) {
+      assertThat(first.get("k")).isEqualTo("loaded-k");
+
+      assertThat(first.lookup("k").tier()).isEqualTo("local");
+      assertThat(store.size()).isZero();
+      assertThat(second.getIfPresent("k")).isNull();
+    }
+  }
+
+  @Test
+  void aValueToStoreNowhere_answersTheCallerOnly() {
+    try (MultiLevelCache<String, String> cache =
+        instance(loaderStoring(Loaded.Storage.NOWHERE)).build()) {
+      assertThat(cache.get("k")).isEqualTo("loaded-k");
+
+      assertThat(cache.getIfPresent("k")).isNull();
+      assertThat(store.size()).isZero();
+    }
+  }
 }

@@ -471,9 +471,18 @@ public final class DefaultMultiLevelCache<K, V>
       }
       return Resolved.miss();
     }
+    Loaded.Storage storage = loaded.storage();
+    if (storage == Loaded.Storage.NOWHERE) {
+      if (fallback != null) {
+        invalidateTiers(key);
+      }
+      return new Resolved<>(entry, null, false);
+    }
     if (entry.retainUntil() - now > 0 && stamps.unchanged(key, stamp, epoch)) {
-      for (int level = lower.size() - 1; level >= 0; level--) {
-        lower.get(level).put(key, entry);
+      if (storage == Loaded.Storage.EVERYWHERE) {
+        for (int level = lower.size() - 1; level >= 0; level--) {
+          lower.get(level).put(key, entry);
+        }
       }
       if (admitLocally(key)) {
         local.putIf(key, entry, () -> stamps.unchanged(key, stamp, epoch));
