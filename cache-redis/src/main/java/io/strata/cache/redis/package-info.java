@@ -1,7 +1,8 @@
 /**
- * The Redis tier of Strata, on Lettuce: hash entries written atomically with their TTL,
- * invalidation through Redis client-side caching, Sentinel and Cluster. Being built; see the
- * project's issues.
+ * The Redis tier of Strata, on Lettuce. {@link io.strata.cache.redis.RedisCacheClient} is the
+ * shared connection, {@link io.strata.cache.redis.RedisTier} builds the tier of one cache. Entries
+ * are hashes written atomically with their TTL; failures of Redis become misses and dropped writes
+ * behind a circuit breaker. See the module README for the layout, commands and defaults.
  */
 @NullMarked
 package io.strata.cache.redis;

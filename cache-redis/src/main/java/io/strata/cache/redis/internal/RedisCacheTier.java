@@ -1,0 +1,484 @@
+package io.strata.cache.redis.internal;
+
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisKeyCommands;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.protocol.AsyncCommand;
+import io.lettuce.core.protocol.RedisCommand;
+import io.strata.cache.CacheEntry;
+import io.strata.cache.CacheObserver;
+import io.strata.cache.CacheTier;
+import io.strata.cache.Ticker;
+import io.strata.cache.TierContext;
+import io.strata.cache.TierHealth;
+import io.strata.cache.codec.Codec;
+import io.strata.cache.codec.CodecException;
+import io.strata.cache.redis.KeyMapper;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Redis tier of one cache. Reads and writes are Lua scripts (see {@link Scripts}), batches are
+ * dispatched with one flush, and every call is bounded by the command timeout. A breaker stops
+ * traffic to a Redis that keeps failing. Thread-safe.
+ */
+public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
+
+  /** The tier's name, as {@code lookup} and metrics report it. */
+  public static final String NAME = "redis";
+
+  private static final Logger LOG = LoggerFactory.getLogger(RedisCacheTier.class);
+  private static final int BATCH = 512;
+
+  /** What the public builder configured. */
+  public record Settings<K, V>(
+      String prefix,
+      KeyMapper<K> keys,
+      Codec<V> codec,
+      int maxValueBytes,
+      int failureThreshold,
+      Duration openDuration,
+      Duration maxOpenDuration) {}
+
+  /** Redis could not be reached or did not answer in time: the call's result is unknown. */
+  static final class UnavailableException extends RedisException {
+    private static final long serialVersionUID = 1L;
+
+    UnavailableException(String message, @Nullable Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  private final RedisLink link;
+  private final Settings<K, V> settings;
+  private final String cacheName;
+  private final Ticker ticker;
+  private final CacheObserver observer;
+  private final TierContext<K> context;
+  private final byte[] namespace;
+  private final long timeoutNanos;
+  private final CircuitBreaker breaker;
+  private final AtomicBoolean loggedCorrupt = new AtomicBoolean();
+  private final AtomicBoolean loggedTooLarge = new AtomicBoolean();
+
+  public RedisCacheTier(RedisLink link, TierContext<K> context, Settings<K, V> settings) {
+    this.link = link;
+    this.settings = settings;
+    this.context = context;
+    this.cacheName = context.cacheName();
+    this.ticker = context.ticker();
+    this.observer = context.observer();
+    this.namespace = (settings.prefix() + cacheName + ":").getBytes(StandardCharsets.UTF_8);
+    // Lettuce times the command out itself; the margin only covers its timer's granularity.
+    this.timeoutNanos = link.commandTimeout().toNanos() + TimeUnit.MILLISECONDS.toNanos(50);
+    this.breaker =
+        new CircuitBreaker(
+            Ticker.system(),
+            settings.failureThreshold(),
+            settings.openDuration().toNanos(),
+            settings.maxOpenDuration().toNanos(),
+            this::breakerChanged);
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public @Nullable CacheEntry<V> get(K key) {
+    return getAll(List.of(key)).get(key);
+  }
+
+  @Override
+  public Map<K, CacheEntry<V>> getAll(Collection<? extends K> keys) {
+    if (keys.isEmpty()) {
+      return Map.of();
+    }
+    StatefulConnection<byte[], byte[]> connection = connectionOrFail();
+    if (!breaker.tryAcquire()) {
+      return Map.of();
+    }
+    List<K> ordered = List.copyOf(keys);
+    List<byte[]> redisKeys = ordered.stream().map(this::redisKey).toList();
+    List<Object> replies =
+        run(connection, redisKeys.size(), (i, eval) -> Scripts.read(redisKeys.get(i), settings.maxValueBytes(), eval));
+    long now = ticker.read();
+    Map<K, CacheEntry<V>> found = new HashMap<>(ordered.size() * 2);
+    List<byte[]> toDelete = new ArrayList<>();
+    for (int i = 0; i < ordered.size(); i++) {
+      CacheEntry<V> entry = readReply(replies.get(i), now, redisKeys.get(i), toDelete);
+      if (entry != null) {
+        found.put(ordered.get(i), entry);
+      }
+    }
+    deleteQuietly(toDelete);
+    return found;
+  }
+
+  @Override
+  public void put(K key, CacheEntry<V> entry) {
+    putAll(Map.of(key, entry));
+  }
+
+  @Override
+  public void putAll(Map<? extends K, CacheEntry<V>> entries) {
+    long now = ticker.read();
+    List<byte[]> keys = new ArrayList<>(entries.size());
+    List<Write> writes = new ArrayList<>(entries.size());
+    List<byte[]> toDelete = new ArrayList<>();
+    for (Map.Entry<? extends K, CacheEntry<V>> mapping : entries.entrySet()) {
+      byte[] key = redisKey(mapping.getKey());
+      CacheEntry<V> entry = mapping.getValue();
+      V value = entry.value();
+      byte[] bytes = value == null ? null : settings.codec().encode(value);
+      if (bytes != null && bytes.length > settings.maxValueBytes()) {
+        tooLarge(bytes.length);
+        // The previous value must not outlive the one that replaced it.
+        toDelete.add(key);
+        continue;
+      }
+      long[] ttl = new long[1];
+      List<byte[]> fields = EntryFormat.encode(entry, bytes, settings.codec().id(), now, ttl);
+      if (fields == null) {
+        toDelete.add(key);
+        continue;
+      }
+      keys.add(key);
+      writes.add(new Write(ttl[0], fields));
+    }
+    if (keys.isEmpty() && toDelete.isEmpty()) {
+      return;
+    }
+    StatefulConnection<byte[], byte[]> connection = connectionOrFail();
+    if (!breaker.tryAcquire()) {
+      for (int i = 0; i < keys.size() + toDelete.size(); i++) {
+        observer.writeDropped(NAME);
+      }
+      return;
+    }
+    // Deletions and writes go in one batch: their keys differ, so their order does not matter.
+    int writeCount = keys.size();
+    List<Object> replies =
+        run(
+            connection,
+            writeCount + toDelete.size(),
+            (i, eval) ->
+                i < writeCount
+                    ? Scripts.write(keys.get(i), writes.get(i).ttlMillis(), writes.get(i).fields(), eval)
+                    : Scripts.unlink(toDelete.get(i - writeCount)));
+    for (Object reply : replies) {
+      if (reply instanceof RedisCommandExecutionException error) {
+        throw error;
+      }
+    }
+  }
+
+  private record Write(long ttlMillis, List<byte[]> fields) {}
+
+  @Override
+  public void invalidate(K key) {
+    StatefulConnection<byte[], byte[]> connection = connectionOrFail();
+    if (!breaker.tryAcquire()) {
+      observer.writeDropped(NAME);
+      return;
+    }
+    byte[] redisKey = redisKey(key);
+    run(connection, 1, (i, eval) -> Scripts.unlink(redisKey));
+  }
+
+  @Override
+  public void invalidateAll() {
+    StatefulConnection<byte[], byte[]> connection = connectionOrFail();
+    RedisKeyCommands<byte[], byte[]> commands =
+        connection instanceof StatefulRedisClusterConnection<byte[], byte[]> cluster
+            ? cluster.sync()
+            : ((StatefulRedisConnection<byte[], byte[]>) connection).sync();
+    ScanArgs match = ScanArgs.Builder.matches(globEscape(namespace)).limit(1000);
+    try {
+      KeyScanCursor<byte[]> cursor = commands.scan(match);
+      while (true) {
+        if (!cursor.getKeys().isEmpty()) {
+          commands.unlink(cursor.getKeys().toArray(new byte[0][]));
+        }
+        if (cursor.isFinished()) {
+          break;
+        }
+        // Cluster scans need the cursor object itself: it remembers which node comes next.
+        cursor = commands.scan(cursor, match);
+      }
+      breaker.onSuccess();
+    } catch (RedisCommandExecutionException e) {
+      throw e;
+    } catch (RedisException e) {
+      breaker.onFailure(e);
+      throw new UnavailableException("Redis failed during invalidateAll of cache '" + cacheName + "'", e);
+    }
+  }
+
+  @Override
+  public TierHealth health() {
+    return switch (breaker.state()) {
+      case CLOSED -> link.connection() == null
+          ? TierHealth.down("not connected to Redis")
+          : TierHealth.up();
+      case HALF_OPEN -> TierHealth.degraded("circuit breaker half-open: probing Redis");
+      case OPEN -> TierHealth.down("circuit breaker open: Redis failed repeatedly");
+    };
+  }
+
+  @Override
+  public void close() {
+    // The connection belongs to the RedisCacheClient, shared with other caches.
+  }
+
+  // ---------------------------------------------------------------- commands
+
+  /**
+   * Sends one command per key in batches, each batch written with one flush, and returns each
+   * reply or its error reply (as a {@link RedisCommandExecutionException}), in order. A script the
+   * server does not know yet is sent again as EVAL.
+   *
+   * @throws UnavailableException if Redis did not answer in time or the connection failed
+   */
+  private List<Object> run(
+      StatefulConnection<byte[], byte[]> connection, int count, CommandMaker maker) {
+    List<Object> replies = new ArrayList<>(count);
+    try {
+      for (int from = 0; from < count; from += BATCH) {
+        List<Integer> batch = new ArrayList<>(BATCH);
+        for (int i = from; i < Math.min(count, from + BATCH); i++) {
+          batch.add(i);
+        }
+        List<Object> batchReplies = dispatch(connection, batch, i -> maker.make(i, false));
+        List<Integer> retry = new ArrayList<>();
+        for (int i = 0; i < batchReplies.size(); i++) {
+          if (batchReplies.get(i) instanceof Throwable error && Scripts.isNoScript(error)) {
+            retry.add(i);
+          }
+        }
+        if (!retry.isEmpty()) {
+          List<Integer> again = retry.stream().map(batch::get).toList();
+          List<Object> retried = dispatch(connection, again, i -> maker.make(i, true));
+          for (int i = 0; i < retry.size(); i++) {
+            batchReplies.set(retry.get(i), retried.get(i));
+          }
+        }
+        replies.addAll(batchReplies);
+      }
+    } catch (UnavailableException e) {
+      breaker.onFailure(e);
+      throw e;
+    }
+    breaker.onSuccess();
+    return replies;
+  }
+
+  @FunctionalInterface
+  private interface CommandMaker {
+    AsyncCommand<byte[], byte[], ?> make(int index, boolean eval);
+  }
+
+  private List<Object> dispatch(
+      StatefulConnection<byte[], byte[]> connection,
+      List<Integer> indexes,
+      Function<Integer, AsyncCommand<byte[], byte[], ?>> maker) {
+    List<AsyncCommand<byte[], byte[], ?>> commands = new ArrayList<>(indexes.size());
+    for (Integer index : indexes) {
+      commands.add(maker.apply(index));
+    }
+    List<RedisCommand<byte[], byte[], ?>> toSend = new ArrayList<>(commands);
+    if (toSend.size() == 1) {
+      connection.dispatch(toSend.get(0));
+    } else {
+      connection.dispatch(toSend);
+    }
+    long deadline = System.nanoTime() + timeoutNanos;
+    List<Object> replies = new ArrayList<>(commands.size());
+    for (AsyncCommand<byte[], byte[], ?> command : commands) {
+      try {
+        replies.add(command.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof RedisCommandExecutionException error) {
+          replies.add(error);
+        } else {
+          cancelAll(commands);
+          throw new UnavailableException(
+              "Redis failed for cache '" + cacheName + "': " + RedisLink.rootMessage(cause), cause);
+        }
+      } catch (TimeoutException e) {
+        cancelAll(commands);
+        throw new UnavailableException(
+            "Redis did not answer within " + link.commandTimeout().toMillis() + " ms for cache '"
+                + cacheName + "'",
+            null);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        cancelAll(commands);
+        throw new UnavailableException("interrupted while waiting for Redis", e);
+      }
+    }
+    return replies;
+  }
+
+  private static void cancelAll(List<AsyncCommand<byte[], byte[], ?>> commands) {
+    commands.forEach(command -> command.cancel(false));
+  }
+
+  /**
+   * Returns the shared connection. Before it first opens, calls fail without touching the breaker:
+   * the link retries on its own schedule, and a breaker opened by a slow first connect would only
+   * delay using Redis once it is there.
+   */
+  private StatefulConnection<byte[], byte[]> connectionOrFail() {
+    StatefulConnection<byte[], byte[]> connection = link.connection();
+    if (connection == null) {
+      throw new UnavailableException(
+          "not connected to Redis yet (connecting in the background)", null);
+    }
+    return connection;
+  }
+
+  // ---------------------------------------------------------------- replies
+
+  private @Nullable CacheEntry<V> readReply(
+      Object reply, long now, byte[] key, List<byte[]> toDelete) {
+    if (reply instanceof RedisCommandExecutionException error) {
+      throw error;
+    }
+    if (!(reply instanceof List<?> parts) || parts.isEmpty() || !(parts.get(0) instanceof Long ttl)) {
+      throw new IllegalStateException("unexpected reply to the read script: " + reply);
+    }
+    if (parts.size() == 1) {
+      return null;
+    }
+    Object body = parts.get(1);
+    if (body instanceof byte[] marker) {
+      String kind = new String(marker, StandardCharsets.US_ASCII);
+      if (kind.equals("large")) {
+        tooLarge(-1);
+      } else {
+        corrupt(kind.equals("type") ? "the key is not a hash" : "the key has no TTL");
+      }
+      toDelete.add(key);
+      return null;
+    }
+    if (!(body instanceof List<?> hash)) {
+      throw new IllegalStateException("unexpected reply to the read script: " + reply);
+    }
+    try {
+      return EntryFormat.decode(hash, ttl, now, settings.codec(), settings.maxValueBytes());
+    } catch (EntryFormat.CorruptEntryException e) {
+      corrupt(e.getMessage());
+    } catch (CodecException e) {
+      corrupt("the codec rejected the bytes: " + e.getMessage());
+    } catch (IllegalArgumentException e) {
+      corrupt("inconsistent times: " + e.getMessage());
+    }
+    toDelete.add(key);
+    return null;
+  }
+
+  /** Deletes unreadable entries; a failure here must not fail the read that found them. */
+  private void deleteQuietly(List<byte[]> keys) {
+    if (keys.isEmpty()) {
+      return;
+    }
+    try {
+      run(connectionOrFail(), keys.size(), (i, eval) -> Scripts.unlink(keys.get(i)));
+    } catch (RuntimeException e) {
+      LOG.debug("Could not delete unreadable entries of cache '{}'", cacheName, e);
+    }
+  }
+
+  private void corrupt(String why) {
+    observer.decodeError(NAME);
+    if (loggedCorrupt.compareAndSet(false, true)) {
+      LOG.warn(
+          "Cache '{}' found an unreadable entry in Redis ({}); it is deleted and treated as a"
+              + " miss (logged once; see the decode error count)",
+          cacheName,
+          why);
+    }
+  }
+
+  private void tooLarge(int bytes) {
+    observer.valueTooLarge(NAME);
+    if (loggedTooLarge.compareAndSet(false, true)) {
+      LOG.warn(
+          "Cache '{}' skipped a value {} than maxValueBytes={} in Redis (logged once; see the"
+              + " too-large count)",
+          cacheName,
+          bytes < 0 ? "larger" : "of " + bytes + " bytes, larger",
+          settings.maxValueBytes());
+    }
+  }
+
+  // ---------------------------------------------------------------- keys and breaker
+
+  private byte[] redisKey(K key) {
+    byte[] text = settings.keys().toText(key).getBytes(StandardCharsets.UTF_8);
+    byte[] full = new byte[namespace.length + text.length];
+    System.arraycopy(namespace, 0, full, 0, namespace.length);
+    System.arraycopy(text, 0, full, namespace.length, text.length);
+    return full;
+  }
+
+  /** Escapes glob characters so that SCAN MATCH takes the namespace literally. */
+  static byte[] globEscape(byte[] literal) {
+    StringBuilder pattern = new StringBuilder();
+    for (char c : new String(literal, StandardCharsets.UTF_8).toCharArray()) {
+      if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
+        pattern.append('\\');
+      }
+      pattern.append(c);
+    }
+    return pattern.append('*').toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private void breakerChanged(CircuitBreaker.State from, CircuitBreaker.State to, String cause) {
+    observer.healthChanged(NAME, health());
+    switch (to) {
+      case OPEN -> {
+        if (from == CircuitBreaker.State.CLOSED) {
+          LOG.warn(
+              "Redis tier of cache '{}' is skipped: circuit breaker opened ({}); reads fall back"
+                  + " to the other levels and writes are dropped until a probe succeeds",
+              cacheName,
+              cause);
+        }
+      }
+      case CLOSED -> {
+        // Invalidations may have been missed while Redis was unreachable: start the levels
+        // above from empty rather than trust what they kept.
+        context.invalidations().invalidateAll("reconnect");
+        LOG.info("Redis tier of cache '{}' works again; flushed the levels above it", cacheName);
+      }
+      case HALF_OPEN -> {}
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "RedisCacheTier{cache=" + cacheName + ", prefix=" + settings.prefix() + '}';
+  }
+}

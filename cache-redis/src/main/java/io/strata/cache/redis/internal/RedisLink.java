@@ -1,0 +1,240 @@
+package io.strata.cache.redis.internal;
+
+import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.protocol.RedisCommand;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Lettuce client and the one shared connection every Redis tier of a {@link
+ * io.strata.cache.redis.RedisCacheClient} pipelines its commands on.
+ *
+ * <p>The first connection is opened in the background and retried with a backoff, so building a
+ * cache never waits for Redis nor fails because Redis is down; {@link #connection()} returns null
+ * until it is open. Once open, Lettuce reconnects it by itself, and while it is disconnected
+ * commands fail at once. Thread-safe.
+ */
+public final class RedisLink implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RedisLink.class);
+  private static final Duration FIRST_RETRY = Duration.ofMillis(100);
+  private static final Duration MAX_RETRY = Duration.ofSeconds(5);
+
+  /** Settings the link needs, taken from the public options. */
+  public record Settings(
+      boolean cluster,
+      List<RedisURI> uris,
+      @Nullable Path trustedCertificates,
+      Duration connectTimeout,
+      Duration commandTimeout,
+      int requestQueueSize,
+      String description) {}
+
+  private final Settings settings;
+  private final ClientResources resources;
+  private final AbstractRedisClient client;
+  private final AtomicBoolean connecting = new AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile @Nullable StatefulConnection<byte[], byte[]> connection;
+  private volatile long nextAttemptNanos = System.nanoTime();
+  private volatile long retryNanos = FIRST_RETRY.toNanos();
+  private volatile boolean warnedDown;
+
+  public RedisLink(Settings settings) {
+    this.settings = settings;
+    this.resources =
+        ClientResources.builder()
+            // Reconnect fast: a cache would rather flush and refill than wait out a long backoff.
+            .reconnectDelay(
+                Delay.exponential(Duration.ofMillis(10), MAX_RETRY, 2, TimeUnit.MILLISECONDS))
+            .build();
+    if (settings.cluster()) {
+      RedisClusterClient clusterClient = RedisClusterClient.create(resources, settings.uris());
+      ClusterClientOptions.Builder options = ClusterClientOptions.builder();
+      options.topologyRefreshOptions(
+          ClusterTopologyRefreshOptions.builder()
+              .enableAllAdaptiveRefreshTriggers()
+              .enablePeriodicRefresh(Duration.ofSeconds(30))
+              .build());
+      applyCommon(options);
+      clusterClient.setOptions(options.build());
+      this.client = clusterClient;
+    } else {
+      RedisClient redisClient = RedisClient.create(resources);
+      ClientOptions.Builder options = ClientOptions.builder();
+      applyCommon(options);
+      redisClient.setOptions(options.build());
+      this.client = redisClient;
+    }
+    connectInBackground();
+  }
+
+  private void applyCommon(ClientOptions.Builder options) {
+    Predicate<RedisCommand<?, ?, ?>> neverReplay =
+        command -> {
+          command.completeExceptionally(
+              new RedisException("Connection lost; the command is not replayed"));
+          return true;
+        };
+    options
+        .autoReconnect(true)
+        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+        .replayFilter(neverReplay)
+        .requestQueueSize(settings.requestQueueSize())
+        .socketOptions(
+            SocketOptions.builder()
+                .connectTimeout(settings.connectTimeout())
+                .keepAlive(true)
+                .tcpNoDelay(true)
+                .build())
+        .timeoutOptions(TimeoutOptions.enabled(settings.commandTimeout()));
+    if (settings.uris().get(0).isSsl()) {
+      SslOptions.Builder ssl = SslOptions.builder().jdkSslProvider();
+      if (settings.trustedCertificates() != null) {
+        ssl.trustManager(settings.trustedCertificates().toFile());
+      }
+      options.sslOptions(ssl.build());
+    }
+  }
+
+  /** Returns the command timeout: what one call to Redis may add to a cache call. */
+  public Duration commandTimeout() {
+    return settings.commandTimeout();
+  }
+
+  /** Returns whether this link talks to a Redis Cluster. */
+  public boolean isCluster() {
+    return settings.cluster();
+  }
+
+  /**
+   * Returns the shared connection, or null if it is not open yet; then a connection attempt is
+   * started in the background unless one is under way or the last failed too recently.
+   */
+  public @Nullable StatefulConnection<byte[], byte[]> connection() {
+    StatefulConnection<byte[], byte[]> current = connection;
+    if (current == null) {
+      connectInBackground();
+    }
+    return current;
+  }
+
+  private void connectInBackground() {
+    if (closed.get()
+        || System.nanoTime() - nextAttemptNanos < 0
+        || !connecting.compareAndSet(false, true)) {
+      return;
+    }
+    CompletionStage<? extends StatefulConnection<byte[], byte[]>> attempt;
+    try {
+      attempt = open();
+    } catch (RuntimeException e) {
+      attempt = CompletableFuture.failedFuture(e);
+    }
+    attempt.whenComplete(
+        (opened, error) -> {
+          if (error == null) {
+            opened.setTimeout(settings.commandTimeout());
+            connection = opened;
+            retryNanos = FIRST_RETRY.toNanos();
+            if (warnedDown) {
+              LOG.info("Connected to Redis {}", settings.description());
+            }
+            warnedDown = false;
+            if (closed.get()) {
+              opened.closeAsync();
+            }
+          } else {
+            nextAttemptNanos = System.nanoTime() + retryNanos;
+            retryNanos = Math.min(retryNanos * 2, MAX_RETRY.toNanos());
+            if (!warnedDown) {
+              warnedDown = true;
+              LOG.warn(
+                  "Cannot connect to Redis {} ({}); the caches work without it and retry in the"
+                      + " background (logged once until connected)",
+                  settings.description(),
+                  rootMessage(error));
+            }
+          }
+          connecting.set(false);
+        });
+  }
+
+  private CompletionStage<? extends StatefulConnection<byte[], byte[]>> open() {
+    if (client instanceof RedisClusterClient cluster) {
+      // A cluster connection needs the topology first; loading it is the part that can fail.
+      return cluster
+          .refreshPartitionsAsync()
+          .thenCompose(loaded -> cluster.connectAsync(ByteArrayCodec.INSTANCE))
+          .thenCompose(RedisLink::connectToEveryMaster);
+    }
+    return ((RedisClient) client).connectAsync(ByteArrayCodec.INSTANCE, settings.uris().get(0));
+  }
+
+  /**
+   * Opens the connection to each master before the cluster connection is used: node connections
+   * open lazily, and while one is opening, commands routed to it are rejected.
+   */
+  private static CompletionStage<StatefulRedisClusterConnection<byte[], byte[]>>
+      connectToEveryMaster(StatefulRedisClusterConnection<byte[], byte[]> connection) {
+    CompletableFuture<?>[] nodes =
+        connection.getPartitions().stream()
+            .filter(node -> node.is(RedisClusterNode.NodeFlag.UPSTREAM))
+            // Slot routing keys node connections by host and port, not by node id.
+            .map(node -> connection.getConnectionAsync(node.getUri().getHost(), node.getUri().getPort()))
+            .toArray(CompletableFuture[]::new);
+    return CompletableFuture.allOf(nodes).thenApply(opened -> connection);
+  }
+
+  /** Returns the message of the innermost cause: Lettuce wraps connect failures twice. */
+  static String rootMessage(Throwable error) {
+    Throwable cause = error;
+    while (cause.getCause() != null && cause.getCause() != cause) {
+      cause = cause.getCause();
+    }
+    return cause.getClass().getSimpleName() + ": " + cause.getMessage();
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    StatefulConnection<byte[], byte[]> current = connection;
+    if (current != null) {
+      current.close();
+    }
+    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    resources.shutdown(0, 2, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public String toString() {
+    return "RedisLink{" + settings.description() + "}";
+  }
+}

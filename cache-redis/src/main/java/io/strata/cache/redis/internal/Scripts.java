@@ -1,0 +1,107 @@
+package io.strata.cache.redis.internal;
+
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.output.CommandOutput;
+import io.lettuce.core.output.IntegerOutput;
+import io.lettuce.core.output.NestedMultiOutput;
+import io.lettuce.core.protocol.AsyncCommand;
+import io.lettuce.core.protocol.Command;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The two Lua scripts of the data path, sent as EVALSHA (EVAL when the server does not know them
+ * yet). A script runs atomically and is one command: a write is one round trip that cannot leave a
+ * key without a TTL, and a read sees the fields and the TTL of the same instant.
+ */
+final class Scripts {
+
+  /**
+   * KEYS[1] = entry key, ARGV[1] = max value bytes. Returns {pttl} when absent, {pttl, "type"} for
+   * a key that is not a hash, {pttl, "nottl"} for a hash without a TTL, {pttl, "large"} when the
+   * value field is over the limit (it is never transferred), else {pttl, {field, value, ...}}.
+   */
+  static final String READ =
+      """
+      local ttl = redis.call('PTTL', KEYS[1])
+      if ttl == -2 then return {ttl} end
+      if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return {ttl, 'type'} end
+      if ttl == -1 then return {ttl, 'nottl'} end
+      if redis.call('HSTRLEN', KEYS[1], 'b') > tonumber(ARGV[1]) then return {ttl, 'large'} end
+      return {ttl, redis.call('HGETALL', KEYS[1])}
+      """;
+
+  /**
+   * KEYS[1] = entry key, ARGV[1] = TTL in ms, ARGV[2..] = field, value pairs. Replaces whatever the
+   * key held (a previous entry's optional fields, a value of another type) and sets the TTL.
+   */
+  static final String WRITE =
+      """
+      redis.call('DEL', KEYS[1])
+      redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+      redis.call('PEXPIRE', KEYS[1], ARGV[1])
+      return 1
+      """;
+
+  private static final String READ_SHA = sha1(READ);
+  private static final String WRITE_SHA = sha1(WRITE);
+
+  private Scripts() {}
+
+  static AsyncCommand<byte[], byte[], List<Object>> read(byte[] key, int maxValueBytes, boolean eval) {
+    CommandArgs<byte[], byte[]> args = scriptArgs(eval, READ, READ_SHA, key);
+    args.add(maxValueBytes);
+    return command(eval, new NestedMultiOutput<>(ByteArrayCodec.INSTANCE), args);
+  }
+
+  static AsyncCommand<byte[], byte[], Long> write(
+      byte[] key, long ttlMillis, List<byte[]> fields, boolean eval) {
+    CommandArgs<byte[], byte[]> args = scriptArgs(eval, WRITE, WRITE_SHA, key);
+    args.add(ttlMillis);
+    for (byte[] field : fields) {
+      args.add(field);
+    }
+    return command(eval, new IntegerOutput<>(ByteArrayCodec.INSTANCE), args);
+  }
+
+  static AsyncCommand<byte[], byte[], Long> unlink(byte[] key) {
+    CommandArgs<byte[], byte[]> args = new CommandArgs<>(ByteArrayCodec.INSTANCE).addKey(key);
+    return new AsyncCommand<>(
+        new Command<>(CommandType.UNLINK, new IntegerOutput<>(ByteArrayCodec.INSTANCE), args));
+  }
+
+  /** Returns whether {@code error} says the server does not have the script cached. */
+  static boolean isNoScript(Throwable error) {
+    return error.getMessage() != null && error.getMessage().startsWith("NOSCRIPT");
+  }
+
+  private static CommandArgs<byte[], byte[]> scriptArgs(
+      boolean eval, String script, String sha, byte[] key) {
+    // numkeys before the key: cluster routing takes the slot from the first key argument.
+    return new CommandArgs<>(ByteArrayCodec.INSTANCE)
+        .add(eval ? script : sha)
+        .add(1)
+        .addKey(key);
+  }
+
+  private static <T> AsyncCommand<byte[], byte[], T> command(
+      boolean eval, CommandOutput<byte[], byte[], T> output, CommandArgs<byte[], byte[]> args) {
+    return new AsyncCommand<>(
+        new Command<>(eval ? CommandType.EVAL : CommandType.EVALSHA, output, args));
+  }
+
+  private static String sha1(String script) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-1").digest(script.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK lacks SHA-1", e);
+    }
+  }
+}

@@ -1,0 +1,361 @@
+package io.strata.cache.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.strata.cache.Lookup;
+import io.strata.cache.MultiLevelCache;
+import io.strata.cache.MultiLevelCacheBuilder;
+import io.strata.cache.codec.Codec;
+import io.strata.cache.redis.harness.Await;
+import io.strata.cache.redis.harness.FaultProxy;
+import io.strata.cache.redis.harness.RedisExtension;
+import io.strata.cache.testkit.FakeTicker;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Layout, atomic writes, promotion, bulk pipelining and unreadable entries on a real Redis. */
+class RedisDataPathIT {
+
+  @RegisterExtension static final RedisExtension REDIS = RedisExtension.standalone();
+
+  private static RedisCacheClient client;
+  private static RedisClient adminClient;
+  private static StatefulRedisConnection<String, String> adminConnection;
+  private static RedisCommands<String, String> admin;
+
+  private final AtomicInteger loads = new AtomicInteger();
+
+  @BeforeAll
+  static void connect() {
+    client = RedisTierKit.connected(RedisConnectionOptions.standalone(REDIS.uri()).build());
+    adminClient = RedisClient.create(REDIS.uri());
+    adminConnection = adminClient.connect();
+    admin = adminConnection.sync();
+  }
+
+  @AfterAll
+  static void disconnect() {
+    client.close();
+    adminConnection.close();
+    adminClient.shutdown();
+  }
+
+  @BeforeEach
+  void emptyRedis() {
+    REDIS.flushAll();
+  }
+
+  private MultiLevelCacheBuilder<String, String> instance(String name) {
+    return MultiLevelCache.<String, String>builder(name)
+        .ttl(Duration.ofMinutes(5))
+        .tier(RedisTier.factory(client, Codec.utf8()))
+        .loader(
+            key -> {
+              loads.incrementAndGet();
+              return "loaded-" + key;
+            });
+  }
+
+  @Test
+  void readmeSnippet_compilesAndWorks() {
+    Map<String, String> database = Map.of("42", "Ada");
+    String redisUri = REDIS.uri();
+    // README: begin
+    try (RedisCacheClient redis = RedisCacheClient.create(redisUri); // one per application
+        MultiLevelCache<String, String> users =
+            MultiLevelCache.<String, String>builder("users")
+                .ttl(Duration.ofMinutes(10))
+                .localTtl(Duration.ofSeconds(30))
+                .tier(RedisTier.factory(redis, Codec.utf8())) // strata:users:<key>
+                .loader(database::get)
+                .build()) {
+      String name = users.get("42"); // local miss, Redis miss: loaded, written to both
+      // README: end
+      assertThat(name).isEqualTo("Ada");
+      Await.until(Duration.ofSeconds(5), redis::isConnected, "the README's client to connect");
+      users.put("43", "Grace");
+      assertThat(admin.hget("strata:users:43", "b")).isEqualTo("Grace");
+    }
+  }
+
+  record Tile(int z, int x, int y, byte[] png) {}
+
+  @Test
+  void everyCodec_roundTripsThroughRedis() {
+    byte[] png = new byte[3000];
+    for (int i = 0; i < png.length; i++) {
+      png[i] = (byte) (i % 7);
+    }
+    assertRoundTrip("bytes", Codec.bytes(), png, (a, b) -> java.util.Arrays.equals(a, b));
+    assertRoundTrip("utf8", Codec.utf8(), "grüße \uD83D\uDE00", String::equals);
+    assertRoundTrip(
+        "json", Codec.json(Tile.class), new Tile(3, 4, 5, png), (a, b) -> a.z() == b.z()
+            && java.util.Arrays.equals(a.png(), b.png()));
+    assertRoundTrip(
+        "deflate",
+        Codec.compressed(Codec.utf8(), 64),
+        "tile ".repeat(1000),
+        String::equals);
+  }
+
+  private <V> void assertRoundTrip(
+      String name, Codec<V> codec, V value, java.util.function.BiPredicate<V, V> same) {
+    try (MultiLevelCache<String, V> writer =
+            MultiLevelCache.<String, V>builder(name).tier(RedisTier.factory(client, codec)).build();
+        MultiLevelCache<String, V> reader =
+            MultiLevelCache.<String, V>builder(name)
+                .tier(RedisTier.factory(client, codec))
+                .loader(key -> { throw new AssertionError("the value must come from Redis"); })
+                .build()) {
+      writer.put("k", value);
+      Lookup<V> read = reader.lookup("k");
+      assertThat(read.tier()).as(name).isEqualTo("redis");
+      assertThat(same.test(read.value(), value)).as(name + " round trip").isTrue();
+      assertThat(admin.hget("strata:" + name + ":k", "ct")).isEqualTo(codec.id());
+    }
+  }
+
+  @Test
+  void entriesAreHashesWithTheDocumentedFields_andATtl() {
+    try (MultiLevelCache<String, String> cache = instance("layout").build()) {
+      cache.put("k", "v", Duration.ofSeconds(30));
+
+      Map<String, String> hash = admin.hgetall("strata:layout:k");
+      assertThat(hash).containsEntry("b", "v").containsEntry("ct", "utf8").containsEntry("v", "1");
+      assertThat(hash).containsKeys("x", "w", "e", "a", "l");
+      assertThat(admin.pttl("strata:layout:k")).isBetween(25_000L, 30_000L);
+    }
+  }
+
+  @Test
+  void afterAMixedWorkload_noKeyIsWithoutATtl() {
+    try (MultiLevelCache<String, String> cache =
+        instance("mixed").negativeTtl(Duration.ofSeconds(30)).build()) {
+      for (int i = 0; i < 200; i++) {
+        String key = "k" + (i % 50);
+        switch (i % 5) {
+          case 0 -> cache.put(key, "v" + i);
+          case 1 -> cache.put(key, "v" + i, Duration.ofSeconds(1 + i % 7));
+          case 2 -> cache.getAll(List.of(key, "other" + i));
+          case 3 -> cache.invalidate(key);
+          default -> cache.putAll(Map.of(key, "p" + i, "q" + i, "q"));
+        }
+      }
+      cache.get("absent", k -> null);
+
+      List<String> keys = scan("strata:mixed:*");
+      assertThat(keys).hasSizeGreaterThan(50);
+      for (String key : keys) {
+        assertThat(admin.pttl(key)).as("PTTL of " + key).isPositive();
+      }
+    }
+  }
+
+  @Test
+  void promotion_usesTheRemainingTtl_notTheOriginalOne() {
+    FakeTicker readerTime = new FakeTicker();
+    try (MultiLevelCache<String, String> writer = instance("promo").build();
+        MultiLevelCache<String, String> reader = instance("promo").ticker(readerTime).build()) {
+      writer.put("k", "v", Duration.ofMinutes(1));
+      admin.pexpire("strata:promo:k", 5_000);
+
+      assertThat(reader.lookup("k").tier()).isEqualTo("redis");
+      admin.del("strata:promo:k");
+
+      readerTime.advance(Duration.ofMillis(4_800));
+      assertThat(reader.lookup("k")).isEqualTo(new Lookup<>("v", "local", false));
+      readerTime.advance(Duration.ofMillis(400));
+      assertThat(reader.getIfPresent("k")).isNull();
+    }
+  }
+
+  @Test
+  void getAll_sendsEveryReadBeforeAnyReplyComes() throws Exception {
+    try (FaultProxy proxy = FaultProxy.start("127.0.0.1", REDIS.server().port());
+        RedisCacheClient viaProxy =
+            RedisTierKit.connected(RedisConnectionOptions.standalone(proxy.uri())
+                .commandTimeout(Duration.ofSeconds(5)).build());
+        MultiLevelCache<String, String> writer = instance("bulk").build();
+        MultiLevelCache<String, String> reader =
+            MultiLevelCache.<String, String>builder("bulk")
+                .tier(RedisTier.factory(viaProxy, Codec.utf8()))
+                .build()) {
+      List<String> keys = IntStream.range(0, 100).mapToObj(i -> "k" + i).toList();
+      Map<String, String> values = new LinkedHashMap<>();
+      keys.forEach(key -> values.put(key, "v-" + key));
+      writer.putAll(values);
+      // Teach the server the script, so the batch below is not split by a NOSCRIPT retry.
+      reader.getIfPresent("warm");
+      long callsBefore = evalshaCalls();
+
+      proxy.holdReplies();
+      CompletableFuture<Map<String, String>> read =
+          CompletableFuture.supplyAsync(() -> reader.getAll(keys));
+      // With replies held, the server can only have all 100 reads if they were sent together.
+      Await.until(
+          Duration.ofSeconds(5), () -> evalshaCalls() - callsBefore >= 100, "100 reads on the server");
+      assertThat(read).isNotDone();
+      proxy.releaseReplies();
+
+      assertThat(read.get()).isEqualTo(values);
+    }
+  }
+
+  private long evalshaCalls() {
+    for (String line : admin.info("commandstats").split("\r?\n")) {
+      if (line.startsWith("cmdstat_evalsha:")) {
+        String calls = line.substring(line.indexOf("calls=") + 6);
+        return Long.parseLong(calls.substring(0, calls.indexOf(',')));
+      }
+    }
+    return 0;
+  }
+
+  // ---------------------------------------------------------------- unreadable entries
+
+  @Test
+  void unreadableEntries_areMisses_deleted_andCounted() {
+    Map<String, Runnable> corruptions = new LinkedHashMap<>();
+    corruptions.put("garbage", () -> writeHash("garbage", Map.of("b", "\u0000\u00ffnot json")));
+    corruptions.put("missing", () -> writeRaw("missing", Map.of("b", "v")));
+    corruptions.put("string", () -> admin.set("strata:corrupt:string", "plain", io.lettuce.core.SetArgs.Builder.px(60_000)));
+    corruptions.put("version", () -> writeHash("version", Map.of("v", "9")));
+    corruptions.put("nottl", () -> {
+      writeHash("nottl", Map.of());
+      admin.persist("strata:corrupt:nottl");
+    });
+    corruptions.put("badnumber", () -> writeHash("badnumber", Map.of("x", "-5")));
+    corruptions.put("othercodec", () -> writeHash("othercodec", Map.of("ct", "bytes")));
+
+    CountingObserver observer = new CountingObserver();
+    try (MultiLevelCache<String, Tile> cache =
+        MultiLevelCache.<String, Tile>builder("corrupt")
+            .tier(RedisTier.factory(client, Codec.json(Tile.class)))
+            .build()) {
+      cache.advanced().addObserver(observer);
+      corruptions.forEach((key, corrupt) -> corrupt.run());
+
+      for (String key : corruptions.keySet()) {
+        assertThat(cache.getIfPresent(key)).as(key).isNull();
+        assertThat(admin.exists("strata:corrupt:" + key)).as(key + " deleted").isZero();
+      }
+      assertThat(observer.decodeErrors).hasValue(corruptions.size());
+      assertThat(observer.tierErrors).hasValue(0);
+    }
+  }
+
+  @Test
+  void anUnreadableEntry_isReplacedByTheLoadersValue() {
+    writeHash("garbage", Map.of("b", "\u0000"));
+    try (MultiLevelCache<String, Tile> cache =
+        MultiLevelCache.<String, Tile>builder("corrupt")
+            .tier(RedisTier.factory(client, Codec.json(Tile.class)))
+            .loader(key -> new Tile(1, 2, 3, new byte[] {9}))
+            .build()) {
+      assertThat(cache.get("garbage").z()).isEqualTo(1);
+      assertThat(admin.hget("strata:corrupt:garbage", "v")).isEqualTo("1");
+    }
+  }
+
+  /** Writes a well-formed entry for the json codec, with {@code overrides} applied. */
+  private void writeHash(String key, Map<String, String> overrides) {
+    Map<String, String> fields = new HashMap<>();
+    fields.put("v", "1");
+    fields.put("ct", "json");
+    fields.put("b", "{\"z\":1,\"x\":2,\"y\":3,\"png\":\"AQ==\"}");
+    fields.put("x", "0");
+    fields.put("w", "0");
+    fields.put("e", "0");
+    fields.put("a", "1000");
+    fields.put("l", "0");
+    fields.putAll(overrides);
+    writeRaw(key, fields);
+  }
+
+  private void writeRaw(String key, Map<String, String> fields) {
+    admin.hset("strata:corrupt:" + key, fields);
+    admin.pexpire("strata:corrupt:" + key, 60_000);
+  }
+
+  // ---------------------------------------------------------------- size limits
+
+  @Test
+  void aValueOverTheLimit_isNotWritten_andTheOldOneIsDeleted() {
+    CountingObserver observer = new CountingObserver();
+    try (MultiLevelCache<String, String> cache =
+        MultiLevelCache.<String, String>builder("large")
+            .tier(RedisTier.builder(client, KeyMapper.strings(), Codec.utf8()).maxValueBytes(16).build())
+            .build()) {
+      cache.advanced().addObserver(observer);
+      cache.put("k", "small");
+      assertThat(admin.exists("strata:large:k")).isOne();
+
+      cache.put("k", "x".repeat(17));
+
+      assertThat(admin.exists("strata:large:k")).isZero();
+      assertThat(observer.tooLarge).hasValue(1);
+      assertThat(cache.getIfPresent("k")).isEqualTo("x".repeat(17));
+    }
+  }
+
+  @Test
+  void aFieldOverTheLimit_isRefusedOnRead() {
+    CountingObserver observer = new CountingObserver();
+    try (MultiLevelCache<String, String> writer =
+            MultiLevelCache.<String, String>builder("large")
+                .tier(RedisTier.factory(client, Codec.utf8()))
+                .build();
+        MultiLevelCache<String, String> reader =
+            MultiLevelCache.<String, String>builder("large")
+                .tier(RedisTier.builder(client, KeyMapper.strings(), Codec.utf8()).maxValueBytes(16).build())
+                .build()) {
+      reader.advanced().addObserver(observer);
+      writer.put("k", "y".repeat(1000));
+
+      assertThat(reader.getIfPresent("k")).isNull();
+      assertThat(observer.tooLarge).hasValue(1);
+      assertThat(admin.exists("strata:large:k")).isZero();
+    }
+  }
+
+  @Test
+  void keysOfOtherTypes_useTheirMapper() {
+    try (MultiLevelCache<Long, String> cache =
+        MultiLevelCache.<Long, String>builder("numbers")
+            .tier(RedisTier.builder(client, KeyMapper.of(String::valueOf, Long::valueOf), Codec.utf8()).build())
+            .build()) {
+      cache.put(42L, "answer");
+      assertThat(admin.hget("strata:numbers:42", "b")).isEqualTo("answer");
+    }
+  }
+
+  private List<String> scan(String pattern) {
+    List<String> keys = new ArrayList<>();
+    KeyScanCursor<String> cursor = admin.scan(ScanArgs.Builder.matches(pattern).limit(500));
+    keys.addAll(cursor.getKeys());
+    while (!cursor.isFinished()) {
+      cursor = admin.scan(ScanCursor.of(cursor.getCursor()), ScanArgs.Builder.matches(pattern).limit(500));
+      keys.addAll(cursor.getKeys());
+    }
+    return keys;
+  }
+
+}

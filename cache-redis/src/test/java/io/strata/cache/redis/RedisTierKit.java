@@ -1,0 +1,38 @@
+package io.strata.cache.redis;
+
+import io.strata.cache.CacheTier;
+import io.strata.cache.TierContext;
+import io.strata.cache.codec.Codec;
+import io.strata.cache.redis.harness.Await;
+import io.strata.cache.testkit.CacheTierCompatibilityKit;
+import java.time.Duration;
+
+/** The core's tier contract run against a Redis tier; subclasses provide the server. */
+abstract class RedisTierKit extends CacheTierCompatibilityKit {
+
+  /** Returns the client of the subclass's server, connected. */
+  abstract RedisCacheClient client();
+
+  static RedisCacheClient connected(RedisConnectionOptions options) {
+    RedisCacheClient client = RedisCacheClient.create(options);
+    Await.until(Duration.ofSeconds(10), client::isConnected, "the client to connect to Redis");
+    return client;
+  }
+
+  @Override
+  protected CacheTier<String, String> createTier(TierContext<String> context) {
+    return RedisTier.factory(client(), Codec.utf8()).create(context);
+  }
+
+  @Override
+  protected void letTimePass(Duration duration) {
+    super.letTimePass(duration);
+    // Redis expires keys on its own clock.
+    try {
+      Thread.sleep(duration.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+}
