@@ -21,4 +21,22 @@ public interface InvalidationSink<K> {
    * @param reason a low-cardinality word for metrics and logs ("disconnect", "flushall")
    */
   void invalidateAll(String reason);
+
+  /**
+   * Flushes the tiers above the reporting tier, like {@link #invalidateAll}, and keeps the local
+   * tier from filling until {@link #resume()}: reads meanwhile are answered from the reporting
+   * tier, the tiers below it or the loader, but not kept in memory. A tier calls it while it cannot
+   * hear of changes made elsewhere (its invalidation channel is down or silent). Calling it again
+   * while suspended only flushes again.
+   *
+   * @param reason a low-cardinality word for metrics and logs ("disconnect", "heartbeat")
+   */
+  void suspend(String reason);
+
+  /**
+   * Lets the local tier fill again after {@link #suspend}. Loads that started before the call still
+   * do not fill it: they may have read a value whose invalidation was missed. A no-op when not
+   * suspended.
+   */
+  void resume();
 }

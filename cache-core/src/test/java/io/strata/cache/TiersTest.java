@@ -405,4 +405,78 @@ class TiersTest {
       assertThat(store.size()).isZero();
     }
   }
+
+  @Test
+  void whileALowerTierIsSuspended_theLocalTierStaysEmpty_andFillsAgainAfterResume() {
+    java.util.concurrent.atomic.AtomicReference<InvalidationSink<String>> sink =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    TierFactory<String, String> memory = InMemoryTier.factory("memory", store, Codec.utf8());
+    try (MultiLevelCache<String, String> cache =
+        MultiLevelCache.<String, String>builder("suspended")
+            .ticker(ticker)
+            .executor(Runnable::run)
+            .tier(
+                context -> {
+                  sink.set(context.invalidations());
+                  return memory.create(context);
+                })
+            .loader(key -> "loaded-" + key)
+            .build()) {
+      cache.get("held");
+      assertThat(cache.lookup("held").tier()).isEqualTo("local");
+
+      sink.get().suspend("disconnect");
+
+      assertThat(cache.lookup("held").tier()).as("flushed on suspend").isEqualTo("memory");
+      assertThat(cache.lookup("held").tier()).as("not refilled").isEqualTo("memory");
+      assertThat(cache.get("new")).isEqualTo("loaded-new");
+      assertThat(cache.lookup("new").tier()).isEqualTo("memory");
+      cache.put("written", "w");
+      assertThat(cache.lookup("written").tier()).isEqualTo("memory");
+
+      sink.get().suspend("heartbeat"); // again: flushes again, one resume still lifts it
+      sink.get().resume();
+
+      assertThat(cache.lookup("held").tier()).isEqualTo("memory");
+      assertThat(cache.lookup("held").tier()).as("fills again").isEqualTo("local");
+      sink.get().resume(); // not suspended: a no-op
+      cache.put("written", "w2");
+      assertThat(cache.lookup("written")).isEqualTo(new Lookup<>("w2", "local", false));
+    }
+  }
+
+  @Test
+  void aLoadThatStartedWhileSuspended_writesBelow_butNeverFillsTheLocalTier() throws Exception {
+    java.util.concurrent.atomic.AtomicReference<InvalidationSink<String>> sink =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    TierFactory<String, String> memory = InMemoryTier.factory("memory", store, Codec.utf8());
+    CountDownLatch loading = new CountDownLatch(1);
+    CountDownLatch finish = new CountDownLatch(1);
+    try (MultiLevelCache<String, String> cache =
+        MultiLevelCache.<String, String>builder("suspended")
+            .ticker(ticker)
+            .executor(pool)
+            .tier(
+                context -> {
+                  sink.set(context.invalidations());
+                  return memory.create(context);
+                })
+            .loader(
+                key -> {
+                  loading.countDown();
+                  finish.await();
+                  return "loaded-" + key;
+                })
+            .build()) {
+      sink.get().suspend("disconnect");
+      Future<String> load = pool.submit(() -> cache.get("k"));
+      assertThat(loading.await(5, TimeUnit.SECONDS)).isTrue();
+      sink.get().resume();
+      finish.countDown();
+
+      assertThat(load.get(5, TimeUnit.SECONDS)).isEqualTo("loaded-k");
+      assertThat(cache.advanced().estimatedLocalSize()).as("no local fill").isZero();
+      assertThat(store.size()).as("written below").isOne();
+    }
+  }
 }

@@ -485,7 +485,7 @@ public final class DefaultMultiLevelCache<K, V>
         }
       }
       if (admitLocally(key)) {
-        local.putIf(key, entry, () -> stamps.unchanged(key, stamp, epoch));
+        local.putIf(key, entry, () -> stamps.mayFillLocal(key, stamp, epoch));
       }
     }
     return new Resolved<>(entry, null, false);
@@ -502,7 +502,7 @@ public final class DefaultMultiLevelCache<K, V>
       observers.promotion(tier.name());
     }
     if (admitLocally(key)) {
-      local.putIf(key, entry, () -> stamps.unchanged(key, stamp, epoch));
+      local.putIf(key, entry, () -> stamps.mayFillLocal(key, stamp, epoch));
       observers.promotion(LocalTier.NAME);
     }
   }
@@ -661,7 +661,7 @@ public final class DefaultMultiLevelCache<K, V>
         (key, entry) -> {
           if (admitLocally(key)) {
             long stamp = seen.get(key)[0];
-            local.putIf(key, entry, () -> stamps.unchanged(key, stamp, epoch));
+            local.putIf(key, entry, () -> stamps.mayFillLocal(key, stamp, epoch));
           }
         });
     answers.forEach((key, resolved) -> settle(key, claimed.get(key), resolved));
@@ -859,7 +859,8 @@ public final class DefaultMultiLevelCache<K, V>
     for (int level = lower.size() - 1; level >= 0; level--) {
       lower.get(level).put(key, entry);
     }
-    local.put(key, entry);
+    // Checked inside the local tier's compute: a suspension that lands mid-write still wins.
+    local.putIf(key, entry, stamps::localFillsAllowed);
   }
 
   @Override
@@ -894,7 +895,7 @@ public final class DefaultMultiLevelCache<K, V>
     for (int level = lower.size() - 1; level >= 0; level--) {
       lower.get(level).putAll(storable);
     }
-    storable.forEach(local::put);
+    storable.forEach((key, entry) -> local.putIf(key, entry, stamps::localFillsAllowed));
   }
 
   @Override
@@ -1116,6 +1117,8 @@ public final class DefaultMultiLevelCache<K, V>
   /** What each lower tier receives from its cache. */
   private final class Context implements TierContext<K>, InvalidationSink<K> {
     private final int level;
+    private final java.util.concurrent.atomic.AtomicBoolean suspended =
+        new java.util.concurrent.atomic.AtomicBoolean();
 
     Context(int level) {
       this.level = level;
@@ -1166,16 +1169,40 @@ public final class DefaultMultiLevelCache<K, V>
     }
 
     @Override
+    public void suspend(String reason) {
+      if (suspended.compareAndSet(false, true)) {
+        stamps.suspend();
+        LOG.debug(
+            "Cache '{}': the local tier stays empty until '{}' hears changes again ({})",
+            name,
+            tierName(),
+            reason);
+      }
+      flush(reason);
+    }
+
+    @Override
+    public void resume() {
+      if (suspended.compareAndSet(true, false)) {
+        stamps.resume();
+        LOG.debug("Cache '{}': the local tier fills again ('{}' hears changes)", name, tierName());
+      }
+    }
+
+    @Override
     public void invalidateAll(String reason) {
-      String tier = tierName();
+      flush(reason);
+      LOG.info("Cache '{}': flushed the tiers above '{}' ({})", name, tierName(), reason);
+    }
+
+    private void flush(String reason) {
       stamps.bumpEpoch();
       List<GuardedTier<K, V>> tiers = lower == null ? List.of() : lower;
       for (int above = Math.min(level, tiers.size() + 1) - 2; above >= 0; above--) {
         tiers.get(above).invalidateAll();
       }
       local.invalidateAll();
-      observers.flush(tier, reason);
-      LOG.info("Cache '{}': flushed the tiers above '{}' ({})", name, tier, reason);
+      observers.flush(tierName(), reason);
     }
   }
 }

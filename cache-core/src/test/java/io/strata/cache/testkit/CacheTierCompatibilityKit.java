@@ -86,6 +86,16 @@ public abstract class CacheTierCompatibilityKit {
           public void invalidateAll(String reason) {
             invalidatedKeys.add("*" + reason);
           }
+
+          @Override
+          public void suspend(String reason) {
+            invalidatedKeys.add("suspend:" + reason);
+          }
+
+          @Override
+          public void resume() {
+            invalidatedKeys.add("resume");
+          }
         };
     return new TierContext<>() {
       @Override
