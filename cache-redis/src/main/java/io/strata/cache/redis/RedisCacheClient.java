@@ -32,11 +32,15 @@ public final class RedisCacheClient implements AutoCloseable {
         new RedisLink(
             new RedisLink.Settings(
                 options.topology() == RedisConnectionOptions.Topology.CLUSTER,
+                options.topology() == RedisConnectionOptions.Topology.SENTINEL,
                 options.redisUris(),
+                () -> options.redisUris().get(0),
                 options.trustedCertificates(),
                 options.connectTimeout(),
                 options.commandTimeout(),
                 options.requestQueueSize(),
+                options.heartbeatInterval(),
+                options.heartbeatTimeout(),
                 options.toString()));
   }
 
@@ -67,6 +71,14 @@ public final class RedisCacheClient implements AutoCloseable {
   public boolean isConnected() {
     var connection = link.connection();
     return connection != null && connection.isOpen();
+  }
+
+  /**
+   * Returns the state of each connection on which this client hears invalidations (one per
+   * master; none before the first Redis tier is built), for health endpoints.
+   */
+  public java.util.List<InvalidationStatus> invalidationStatus() {
+    return link.trackingStatus();
   }
 
   RedisLink link() {

@@ -42,6 +42,12 @@ public final class RedisConnectionOptions {
   /** Default bound on the commands in flight on one connection: 10,000. */
   public static final int DEFAULT_REQUEST_QUEUE_SIZE = 10_000;
 
+  /** Default time between heartbeats on an invalidation connection: 500 ms. */
+  public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofMillis(500);
+
+  /** Default deadline of a heartbeat's answer: 500 ms. */
+  public static final Duration DEFAULT_HEARTBEAT_TIMEOUT = Duration.ofMillis(500);
+
   /** The shape of the Redis deployment. */
   public enum Topology {
     /** One server (with or without replicas the client does not use). */
@@ -62,6 +68,8 @@ public final class RedisConnectionOptions {
   private final Duration connectTimeout;
   private final Duration commandTimeout;
   private final int requestQueueSize;
+  private final Duration heartbeatInterval;
+  private final Duration heartbeatTimeout;
 
   private RedisConnectionOptions(Builder builder) {
     this.topology = builder.topology;
@@ -74,6 +82,8 @@ public final class RedisConnectionOptions {
     this.connectTimeout = builder.connectTimeout;
     this.commandTimeout = builder.commandTimeout;
     this.requestQueueSize = builder.requestQueueSize;
+    this.heartbeatInterval = builder.heartbeatInterval;
+    this.heartbeatTimeout = builder.heartbeatTimeout;
   }
 
   /**
@@ -147,6 +157,16 @@ public final class RedisConnectionOptions {
     return requestQueueSize;
   }
 
+  /** Returns the time between heartbeats on an invalidation connection. */
+  public Duration heartbeatInterval() {
+    return heartbeatInterval;
+  }
+
+  /** Returns how long a heartbeat may go unanswered before local tiers are flushed and bypassed. */
+  public Duration heartbeatTimeout() {
+    return heartbeatTimeout;
+  }
+
   /** Returns the PEM file of trusted certificates, or null to use the JDK's trust store. */
   public @Nullable Path trustedCertificates() {
     return trustedCertificates;
@@ -168,6 +188,8 @@ public final class RedisConnectionOptions {
   /** Applies the builder's settings to {@code uri}, a fresh instance no one else holds. */
   private RedisURI complete(RedisURI uri) {
     uri.setTimeout(commandTimeout);
+    // Names the connection in CLIENT LIST, for operators (the tracking connections rename theirs).
+    uri.setClientName("strata-cache");
     if (password != null) {
       uri.setCredentialsProvider(
           io.lettuce.core.RedisCredentialsProvider.from(
@@ -250,6 +272,8 @@ public final class RedisConnectionOptions {
     private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
     private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
     private int requestQueueSize = DEFAULT_REQUEST_QUEUE_SIZE;
+    private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
+    private Duration heartbeatTimeout = DEFAULT_HEARTBEAT_TIMEOUT;
 
     /** Parses the URIs once now, to fail fast; the client parses fresh, mutable copies. */
     private Builder(
@@ -321,6 +345,18 @@ public final class RedisConnectionOptions {
         throw new IllegalArgumentException("requestQueueSize must be at least 1, but was " + size);
       }
       this.requestQueueSize = size;
+      return this;
+    }
+
+    /**
+     * Sets how often the invalidation connections are checked, and how long an answer may take.
+     * When a check misses its deadline, the local tiers that depend on the connection are flushed
+     * and bypassed until it answers again: this bounds how long a silent connection (a paused
+     * server, a network stall) can leave a local tier stale. Defaults: 500 ms and 500 ms.
+     */
+    public Builder invalidationHeartbeat(Duration interval, Duration timeout) {
+      this.heartbeatInterval = positive(interval, "interval");
+      this.heartbeatTimeout = positive(timeout, "timeout");
       return this;
     }
 

@@ -3,6 +3,7 @@ package io.strata.cache.redis;
 import io.strata.cache.TierFactory;
 import io.strata.cache.codec.Codec;
 import io.strata.cache.redis.internal.RedisCacheTier;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -56,6 +57,8 @@ public final class RedisTier {
     private String prefix = DEFAULT_PREFIX;
     private int maxValueBytes = DEFAULT_MAX_VALUE_BYTES;
     private CircuitBreakerConfig breaker = CircuitBreakerConfig.defaults();
+    private Duration lease = Duration.ZERO;
+    private Duration maxLeaseWait = Duration.ZERO;
 
     private Builder(RedisCacheClient client, KeyMapper<K> keys, Codec<V> codec) {
       this.client = client;
@@ -96,11 +99,34 @@ public final class RedisTier {
       return this;
     }
 
+    /**
+     * Turns on the distributed stampede guard: on a Redis miss, the first instance to ask takes a
+     * lease on the key (kept in the key itself, expiring after {@code lease}) and loads; other
+     * instances asking meanwhile wait up to {@code maxWait} for its value to appear in Redis, then
+     * load themselves. A holder that dies only delays the others until its lease expires. Applies
+     * to single-key reads; off by default. Choose a lease longer than a typical load.
+     *
+     * @throws IllegalArgumentException if either duration is not positive
+     */
+    public Builder<K, V> stampedeGuard(Duration lease, Duration maxWait) {
+      Objects.requireNonNull(lease, "lease");
+      Objects.requireNonNull(maxWait, "maxWait");
+      if (lease.isNegative() || lease.isZero() || maxWait.isNegative() || maxWait.isZero()) {
+        throw new IllegalArgumentException(
+            "stampedeGuard needs a positive lease and wait, but got " + lease + " and " + maxWait);
+      }
+      this.lease = lease;
+      this.maxLeaseWait = maxWait;
+      return this;
+    }
+
     /** Returns the factory; each cache built with it gets its own tier and breaker. */
     public TierFactory<K, V> build() {
       String prefix = this.prefix;
       int maxValueBytes = this.maxValueBytes;
       CircuitBreakerConfig breaker = this.breaker;
+      Duration lease = this.lease;
+      Duration maxLeaseWait = this.maxLeaseWait;
       return context ->
           new RedisCacheTier<>(
               client.link(),
@@ -112,7 +138,9 @@ public final class RedisTier {
                   maxValueBytes,
                   breaker.failureThreshold(),
                   breaker.openDuration(),
-                  breaker.maxOpenDuration()));
+                  breaker.maxOpenDuration(),
+                  lease,
+                  maxLeaseWait));
     }
   }
 }

@@ -13,6 +13,7 @@ final class CountingObserver implements CacheObserver {
   final AtomicInteger writesDropped = new AtomicInteger();
   final AtomicInteger tierErrors = new AtomicInteger();
   final AtomicInteger remoteHits = new AtomicInteger();
+  final AtomicInteger invalidationsReceived = new AtomicInteger();
   final List<String> flushes = new CopyOnWriteArrayList<>();
   final List<TierHealth.State> health = new CopyOnWriteArrayList<>();
 
@@ -41,6 +42,11 @@ final class CountingObserver implements CacheObserver {
     if (tier.equals("redis")) {
       remoteHits.incrementAndGet();
     }
+  }
+
+  @Override
+  public void invalidationReceived(String tier, int keys) {
+    invalidationsReceived.addAndGet(keys);
   }
 
   @Override

@@ -19,9 +19,27 @@ abstract class RedisTierKit extends CacheTierCompatibilityKit {
     return client;
   }
 
+  /** Waits until {@code cache}'s local tier may fill: its Redis tier hears invalidations. */
+  static void awaitCoherent(io.strata.cache.MultiLevelCache<String, ?> cache) {
+    Await.until(
+        Duration.ofSeconds(10),
+        () -> {
+          // A call lets an open breaker probe; health alone never reaches Redis.
+          cache.getIfPresent("awaiting-coherence");
+          return cache.advanced().health().get("redis").state()
+              == io.strata.cache.TierHealth.State.UP;
+        },
+        "cache '" + cache.name() + "' to hear invalidations from Redis");
+  }
+
   @Override
   protected CacheTier<String, String> createTier(TierContext<String> context) {
-    return RedisTier.factory(client(), Codec.utf8()).create(context);
+    CacheTier<String, String> tier = RedisTier.factory(client(), Codec.utf8()).create(context);
+    Await.until(
+        Duration.ofSeconds(10),
+        () -> tier.health().state() == io.strata.cache.TierHealth.State.UP,
+        "the new tier's namespace to be tracked");
+    return tier;
   }
 
   @Override

@@ -56,7 +56,9 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
       int maxValueBytes,
       int failureThreshold,
       Duration openDuration,
-      Duration maxOpenDuration) {}
+      Duration maxOpenDuration,
+      Duration lease,
+      Duration maxLeaseWait) {}
 
   /** Redis could not be reached or did not answer in time: the call's result is unknown. */
   static final class UnavailableException extends RedisException {
@@ -78,6 +80,9 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
   private final CircuitBreaker breaker;
   private final AtomicBoolean loggedCorrupt = new AtomicBoolean();
   private final AtomicBoolean loggedTooLarge = new AtomicBoolean();
+  private final TrackingListener.Subscription<K> invalidations;
+  /** Leases this tier took and has not yet released by writing; forgotten when they expire. */
+  private final java.util.concurrent.ConcurrentMap<String, Boolean> leasesHeld;
 
   public RedisCacheTier(RedisLink link, TierContext<K> context, Settings<K, V> settings) {
     this.link = link;
@@ -96,6 +101,20 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
             settings.openDuration().toNanos(),
             settings.maxOpenDuration().toNanos(),
             this::breakerChanged);
+    this.leasesHeld =
+        com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+            .expireAfterWrite(settings.lease().isZero() ? Duration.ofSeconds(1) : settings.lease())
+            .maximumSize(100_000)
+            .<String, Boolean>build()
+            .asMap();
+    // Last: it may suspend the local tier at once, until the namespace is tracked.
+    this.invalidations =
+        link.tracking()
+            .register(
+                new String(namespace, StandardCharsets.UTF_8),
+                settings.keys(),
+                context.invalidations(),
+                cacheName);
   }
 
   @Override
@@ -105,7 +124,64 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
 
   @Override
   public @Nullable CacheEntry<V> get(K key) {
-    return getAll(List.of(key)).get(key);
+    if (settings.lease().isZero()) {
+      return getAll(List.of(key)).get(key);
+    }
+    return getWithLease(key);
+  }
+
+  /**
+   * The distributed stampede guard: on a miss, the first instance takes a lease (a key outside the
+   * tracked namespace, so taking it invalidates nothing) and loads; the others poll for the value
+   * for up to {@code maxLeaseWait}, taking the lease themselves if it expires, then load anyway.
+   */
+  private @Nullable CacheEntry<V> getWithLease(K key) {
+    StatefulConnection<byte[], byte[]> connection = connectionOrFail();
+    byte[] redisKey = redisKey(key);
+    byte[] leaseKey = leaseKey(key);
+    String token = java.util.UUID.randomUUID().toString();
+    long leaseMillis = Math.max(1, settings.lease().toMillis());
+    long deadline = System.nanoTime() + settings.maxLeaseWait().toNanos();
+    long pause = TimeUnit.MILLISECONDS.toNanos(2);
+    while (breaker.tryAcquire()) {
+      Object reply =
+          run(connection, 1, (i, eval) -> Scripts.read(redisKey, settings.maxValueBytes(), eval))
+              .get(0);
+      List<byte[]> toDelete = new ArrayList<>(1);
+      CacheEntry<V> entry = readReply(reply, ticker.read(), redisKey, toDelete);
+      deleteQuietly(toDelete);
+      if (entry != null) {
+        return entry;
+      }
+      if (!breaker.tryAcquire()) {
+        return null;
+      }
+      Object taken =
+          run(connection, 1, (i, eval) -> Scripts.takeLease(leaseKey, token, leaseMillis)).get(0);
+      if ("OK".equals(taken)) {
+        leasesHeld.put(new String(leaseKey, StandardCharsets.ISO_8859_1), Boolean.TRUE);
+        return null; // this caller loads; its write releases the lease
+      }
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return null; // waited long enough: load here too
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(Math.min(pause, left));
+      if (Thread.currentThread().isInterrupted()) {
+        return null;
+      }
+      pause = Math.min(pause * 2, TimeUnit.MILLISECONDS.toNanos(50));
+    }
+    return null;
+  }
+
+  /**
+   * Returns {@code <prefix>:lease:<cache>:<key>}: cache names hold no ':', so no tracked namespace
+   * ({@code <prefix><cache>:}) contains it.
+   */
+  private byte[] leaseKey(K key) {
+    return (settings.prefix() + ":lease:" + cacheName + ":" + settings.keys().toText(key))
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   @Override
@@ -164,6 +240,12 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
       }
       keys.add(key);
       writes.add(new Write(ttl[0], fields));
+      if (!leasesHeld.isEmpty()) {
+        byte[] lease = leaseKey(mapping.getKey());
+        if (leasesHeld.remove(new String(lease, StandardCharsets.ISO_8859_1)) != null) {
+          toDelete.add(lease); // the value is there: waiters stop waiting on their next poll
+        }
+      }
     }
     if (keys.isEmpty() && toDelete.isEmpty()) {
       return;
@@ -225,8 +307,10 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
         // Cluster scans need the cursor object itself: it remembers which node comes next.
         cursor = commands.scan(cursor, match);
       }
-      breaker.onSuccess();
-    } catch (RedisCommandExecutionException e) {
+      // Every instance tracks the namespace itself: touching it tells them all to flush,
+      // including entries whose keys were already gone from Redis.
+      run(connection, 1, (i, eval) -> Scripts.touch(namespace));
+    } catch (RedisCommandExecutionException | UnavailableException e) {
       throw e;
     } catch (RedisException e) {
       breaker.onFailure(e);
@@ -236,10 +320,14 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
 
   @Override
   public TierHealth health() {
+    String bypassed = invalidations.suspendedBecause();
     return switch (breaker.state()) {
       case CLOSED -> link.connection() == null
           ? TierHealth.down("not connected to Redis")
-          : TierHealth.up();
+          : bypassed != null
+              ? TierHealth.degraded(
+                  "invalidations from Redis not heard (" + bypassed + "): local tier bypassed")
+              : TierHealth.up();
       case HALF_OPEN -> TierHealth.degraded("circuit breaker half-open: probing Redis");
       case OPEN -> TierHealth.down("circuit breaker open: Redis failed repeatedly");
     };
@@ -247,7 +335,8 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
 
   @Override
   public void close() {
-    // The connection belongs to the RedisCacheClient, shared with other caches.
+    // The connections belong to the RedisCacheClient, shared with other caches.
+    invalidations.close();
   }
 
   // ---------------------------------------------------------------- commands
@@ -436,7 +525,14 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
   // ---------------------------------------------------------------- keys and breaker
 
   private byte[] redisKey(K key) {
-    byte[] text = settings.keys().toText(key).getBytes(StandardCharsets.UTF_8);
+    String mapped = settings.keys().toText(key);
+    if (mapped.isEmpty()) {
+      // The bare namespace is the key that announces invalidateAll to other instances.
+      throw new IllegalArgumentException(
+          "the KeyMapper of cache '" + cacheName + "' returned an empty text for key " + key
+              + "; Redis keys need at least one character after the namespace");
+    }
+    byte[] text = mapped.getBytes(StandardCharsets.UTF_8);
     byte[] full = new byte[namespace.length + text.length];
     System.arraycopy(namespace, 0, full, 0, namespace.length);
     System.arraycopy(text, 0, full, namespace.length, text.length);

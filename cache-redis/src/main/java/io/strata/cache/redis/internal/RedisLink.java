@@ -26,6 +26,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,11 +49,15 @@ public final class RedisLink implements AutoCloseable {
   /** Settings the link needs, taken from the public options. */
   public record Settings(
       boolean cluster,
+      boolean sentinel,
       List<RedisURI> uris,
+      Supplier<RedisURI> uriSupplier,
       @Nullable Path trustedCertificates,
       Duration connectTimeout,
       Duration commandTimeout,
       int requestQueueSize,
+      Duration heartbeatInterval,
+      Duration heartbeatTimeout,
       String description) {}
 
   private final Settings settings;
@@ -64,6 +69,7 @@ public final class RedisLink implements AutoCloseable {
   private volatile long nextAttemptNanos = System.nanoTime();
   private volatile long retryNanos = FIRST_RETRY.toNanos();
   private volatile boolean warnedDown;
+  private @Nullable TrackingListener tracking;
 
   public RedisLink(Settings settings) {
     this.settings = settings;
@@ -113,13 +119,44 @@ public final class RedisLink implements AutoCloseable {
                 .tcpNoDelay(true)
                 .build())
         .timeoutOptions(TimeoutOptions.enabled(settings.commandTimeout()));
+    applyTls(options, settings);
+  }
+
+  /** Verifies the server's certificate against the configured PEM file, or the JDK's trust store. */
+  static void applyTls(ClientOptions.Builder options, Settings settings) {
     if (settings.uris().get(0).isSsl()) {
       SslOptions.Builder ssl = SslOptions.builder().jdkSslProvider();
-      if (settings.trustedCertificates() != null) {
-        ssl.trustManager(settings.trustedCertificates().toFile());
+      Path trusted = settings.trustedCertificates();
+      if (trusted != null) {
+        ssl.trustManager(trusted.toFile());
       }
       options.sslOptions(ssl.build());
     }
+  }
+
+  /** Returns the state of the tracking connections; empty before any tier registered. */
+  public synchronized List<io.strata.cache.redis.InvalidationStatus> trackingStatus() {
+    return tracking == null ? List.of() : tracking.status();
+  }
+
+  /**
+   * Returns the invalidation listener of this client, started on first use: caches that never use
+   * a Redis tier open no tracking connection.
+   */
+  public synchronized TrackingListener tracking() {
+    if (closed.get()) {
+      throw new IllegalStateException("the RedisCacheClient is closed");
+    }
+    if (tracking == null) {
+      tracking =
+          new TrackingListener(
+              settings,
+              resources,
+              client instanceof RedisClusterClient cluster ? cluster : null,
+              settings.heartbeatInterval(),
+              settings.heartbeatTimeout());
+    }
+    return tracking;
   }
 
   /** Returns the command timeout: what one call to Redis may add to a cache call. */
@@ -224,6 +261,13 @@ public final class RedisLink implements AutoCloseable {
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
+    }
+    TrackingListener listener;
+    synchronized (this) {
+      listener = tracking;
+    }
+    if (listener != null) {
+      listener.close();
     }
     StatefulConnection<byte[], byte[]> current = connection;
     if (current != null) {

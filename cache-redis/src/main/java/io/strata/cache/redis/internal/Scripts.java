@@ -4,6 +4,7 @@ import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.output.CommandOutput;
 import io.lettuce.core.output.IntegerOutput;
 import io.lettuce.core.output.NestedMultiOutput;
+import io.lettuce.core.output.StatusOutput;
 import io.lettuce.core.protocol.AsyncCommand;
 import io.lettuce.core.protocol.Command;
 import io.lettuce.core.protocol.CommandArgs;
@@ -59,6 +60,19 @@ final class Scripts {
     return command(eval, new NestedMultiOutput<>(ByteArrayCodec.INSTANCE), args);
   }
 
+  /** {@code SET key token NX PX ttl}: answers "OK" to the one caller that takes the lease. */
+  static AsyncCommand<byte[], byte[], String> takeLease(byte[] key, String token, long ttlMillis) {
+    CommandArgs<byte[], byte[]> args =
+        new CommandArgs<>(ByteArrayCodec.INSTANCE)
+            .addKey(key)
+            .add(token)
+            .add("NX")
+            .add("PX")
+            .add(ttlMillis);
+    return new AsyncCommand<>(
+        new Command<>(CommandType.SET, new StatusOutput<>(ByteArrayCodec.INSTANCE), args));
+  }
+
   static AsyncCommand<byte[], byte[], Long> write(
       byte[] key, long ttlMillis, List<byte[]> fields, boolean eval) {
     CommandArgs<byte[], byte[]> args = scriptArgs(eval, WRITE, WRITE_SHA, key);
@@ -73,6 +87,14 @@ final class Scripts {
     CommandArgs<byte[], byte[]> args = new CommandArgs<>(ByteArrayCodec.INSTANCE).addKey(key);
     return new AsyncCommand<>(
         new Command<>(CommandType.UNLINK, new IntegerOutput<>(ByteArrayCodec.INSTANCE), args));
+  }
+
+  /** Writes {@code key} with a short TTL, for the invalidation it makes every tracker hear. */
+  static AsyncCommand<byte[], byte[], String> touch(byte[] key) {
+    CommandArgs<byte[], byte[]> args =
+        new CommandArgs<>(ByteArrayCodec.INSTANCE).addKey(key).add("1").add("PX").add(60_000);
+    return new AsyncCommand<>(
+        new Command<>(CommandType.SET, new StatusOutput<>(ByteArrayCodec.INSTANCE), args));
   }
 
   /** Returns whether {@code error} says the server does not have the script cached. */

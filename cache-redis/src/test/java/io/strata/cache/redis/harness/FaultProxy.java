@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An in-JVM TCP proxy on 127.0.0.1 that injects network faults between a client and a server.
@@ -52,6 +53,7 @@ public final class FaultProxy implements AutoCloseable {
   private boolean blackholed;
   private boolean repliesHeld;
   private long cutAfter = -1;
+  private volatile byte @Nullable [] exemptMarker;
   private volatile boolean closed;
 
   private FaultProxy(String host, int port) throws IOException {
@@ -131,7 +133,9 @@ public final class FaultProxy implements AutoCloseable {
     }
     if (n == 0) {
       for (Connection c : List.copyOf(connections)) {
-        c.close(false);
+        if (!c.exempt) {
+          c.close(false);
+        }
       }
     }
     return this;
@@ -143,6 +147,17 @@ public final class FaultProxy implements AutoCloseable {
       repliesHeld = true;
       lock.notifyAll();
     }
+    return this;
+  }
+
+  /**
+   * Exempts from every fault the connections whose client sends {@code marker} in its first bytes,
+   * such as a client name given in HELLO: lets a test disturb one connection of a client while
+   * another of its connections stays healthy. A connection is classified by what it sends, so a
+   * fault that closes connections at once ({@code cutAfterBytes(0)}) still closes new ones.
+   */
+  public FaultProxy exemptConnectionsSaying(String marker) {
+    exemptMarker = marker.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     return this;
   }
 
@@ -259,6 +274,8 @@ public final class FaultProxy implements AutoCloseable {
     final ArrayDeque<Chunk> toClient = new ArrayDeque<>();
     long cutBudget; // guarded by lock; -1 = no cut
     volatile boolean done;
+    volatile boolean exempt;
+    long scanned;
 
     Connection(Socket client, long id) {
       this.client = client;
@@ -309,6 +326,9 @@ public final class FaultProxy implements AutoCloseable {
         while (!done) {
           int n = in.read(buf);
           byte[] data = n < 0 ? null : Arrays.copyOf(buf, n);
+          if (data != null && from == client) {
+            classify(data);
+          }
           synchronized (lock) {
             queue.addLast(new Chunk(data, System.nanoTime()));
             lock.notifyAll();
@@ -336,12 +356,13 @@ public final class FaultProxy implements AutoCloseable {
                 return;
               }
               Chunk head = queue.peekFirst();
-              boolean blocked = blackholed || (!clientToServerDir && repliesHeld);
+              boolean blocked = !exempt && (blackholed || (!clientToServerDir && repliesHeld));
               if (head == null || blocked) {
                 lock.wait(WAIT_SLICE_MILLIS);
                 continue;
               }
-              long waitNanos = head.readAtNanos + delayNanos - System.nanoTime();
+              long waitNanos =
+                  exempt ? 0 : head.readAtNanos + delayNanos - System.nanoTime();
               if (waitNanos > 0) {
                 long millis = Math.max(1, Math.min(WAIT_SLICE_MILLIS, waitNanos / 1_000_000));
                 lock.wait(millis);
@@ -354,7 +375,7 @@ public final class FaultProxy implements AutoCloseable {
               length = -1;
             } else {
               length = data.length;
-              if (clientToServerDir && cutBudget >= 0) {
+              if (clientToServerDir && cutBudget >= 0 && !exempt) {
                 length = (int) Math.min(length, cutBudget);
                 cutBudget -= length;
                 cutNow = cutBudget == 0;
@@ -378,6 +399,28 @@ public final class FaultProxy implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         close(false);
+      }
+    }
+
+    /** Marks the connection exempt if its first bytes from the client hold the marker. */
+    private void classify(byte[] data) {
+      byte[] marker = exemptMarker;
+      if (marker == null || exempt || scanned > 4096) {
+        return;
+      }
+      scanned += data.length;
+      outer:
+      for (int i = 0; i + marker.length <= data.length; i++) {
+        for (int j = 0; j < marker.length; j++) {
+          if (data[i + j] != marker[j]) {
+            continue outer;
+          }
+        }
+        exempt = true;
+        synchronized (lock) {
+          lock.notifyAll();
+        }
+        return;
       }
     }
 

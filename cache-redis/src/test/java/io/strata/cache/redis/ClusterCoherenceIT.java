@@ -1,0 +1,125 @@
+package io.strata.cache.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.strata.cache.MultiLevelCache;
+import io.strata.cache.codec.Codec;
+import io.strata.cache.redis.harness.Await;
+import io.strata.cache.redis.harness.RedisExtension;
+import io.strata.cache.redis.harness.RedisNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Coherence on a real 3-master cluster: every master is tracked. */
+class ClusterCoherenceIT {
+
+  @RegisterExtension static final RedisExtension REDIS = RedisExtension.cluster();
+
+  private static final Duration SOON = Duration.ofSeconds(10);
+
+  private final List<AutoCloseable> toClose = new ArrayList<>();
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (int i = toClose.size() - 1; i >= 0; i--) {
+      toClose.get(i).close();
+    }
+  }
+
+  private MultiLevelCache<String, String> instance(String name) {
+    RedisCacheClient client =
+        RedisTierKit.connected(RedisConnectionOptions.cluster(REDIS.uri()).build());
+    toClose.add(client);
+    MultiLevelCache<String, String> cache =
+        MultiLevelCache.<String, String>builder(name)
+            .tier(RedisTier.factory(client, Codec.utf8()))
+            .loader(key -> "loaded-" + key)
+            .build();
+    toClose.add(cache);
+    RedisTierKit.awaitCoherent(cache);
+    assertThat(client.invalidationStatus()).as("one tracking connection per master").hasSize(3);
+    return cache;
+  }
+
+  /** Returns keys that together live on every master. */
+  private static List<String> keysOnEveryShard(String cacheName) {
+    List<String> keys = new ArrayList<>();
+    Set<String> nodes = new HashSet<>();
+    for (int i = 0; nodes.size() < 3 && i < 1_000; i++) {
+      String key = "k" + i;
+      String node = nodeOf("strata:" + cacheName + ":" + key);
+      if (nodes.add(node)) {
+        keys.add(key);
+      }
+    }
+    assertThat(nodes).hasSize(3);
+    return keys;
+  }
+
+  private static String nodeOf(String redisKey) {
+    RedisNode any = REDIS.nodes().get(0);
+    long slot = (Long) any.command("CLUSTER", "KEYSLOT", redisKey);
+    for (String line : String.valueOf(any.command("CLUSTER", "NODES")).split("\n")) {
+      if (line.contains("master") && ownsSlot(line, slot)) {
+        return line.substring(0, line.indexOf(' '));
+      }
+    }
+    throw new AssertionError("no master owns slot " + slot);
+  }
+
+  private static boolean ownsSlot(String nodesLine, long slot) {
+    String[] parts = nodesLine.trim().split(" ");
+    for (int i = 8; i < parts.length; i++) {
+      String[] range = parts[i].split("-");
+      long from = Long.parseLong(range[0]);
+      long to = range.length > 1 ? Long.parseLong(range[1]) : from;
+      if (slot >= from && slot <= to) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Test
+  void aWriteOnA_evictsTheKeyOnB_onEveryShard() {
+    MultiLevelCache<String, String> a = instance("sharded");
+    MultiLevelCache<String, String> b = instance("sharded");
+    for (String key : keysOnEveryShard("sharded")) {
+      b.get(key);
+      Await.until(SOON, () -> "local".equals(b.lookup(key).tier()), key + " local on B");
+      a.put(key, "new-" + key);
+      Await.until(SOON, () -> ("new-" + key).equals(b.getIfPresent(key)), "B to see " + key);
+    }
+  }
+
+  @Test
+  void invalidateAll_reachesEveryShard_andEveryInstance() {
+    MultiLevelCache<String, String> a = instance("wiped");
+    MultiLevelCache<String, String> b = instance("wiped");
+    List<String> keys = keysOnEveryShard("wiped");
+    for (String key : keys) {
+      a.put(key, "v");
+      b.get(key);
+      Await.until(SOON, () -> "local".equals(b.lookup(key).tier()), key + " local on B");
+    }
+
+    a.invalidateAll();
+
+    Await.until(SOON, () -> b.advanced().estimatedLocalSize() == 0, "B's local tier to empty");
+    for (String key : keys) {
+      assertThat(b.get(key)).isEqualTo("loaded-" + key);
+    }
+    for (RedisNode node : REDIS.nodes()) {
+      for (Object left : (List<?>) node.command("KEYS", "strata:wiped:*")) {
+        assertThat(String.valueOf(left)).isIn("strata:wiped:", "strata:wiped:" + keys.get(0),
+            "strata:wiped:" + keys.get(1), "strata:wiped:" + keys.get(2));
+      }
+    }
+  }
+}

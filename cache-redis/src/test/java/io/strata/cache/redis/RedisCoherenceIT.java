@@ -1,0 +1,336 @@
+package io.strata.cache.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.strata.cache.MultiLevelCache;
+import io.strata.cache.TierHealth;
+import io.strata.cache.codec.Codec;
+import io.strata.cache.redis.harness.Await;
+import io.strata.cache.redis.harness.FaultProxy;
+import io.strata.cache.redis.harness.RedisExtension;
+import io.strata.cache.redis.harness.RedisNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Cross-instance coherence on a real server: two clients stand for two service instances. Every
+ * fault the coherence rules name is driven for real: a write racing a read, a killed tracking
+ * connection, a restarted server, a stopped server, FLUSHALL.
+ */
+class RedisCoherenceIT {
+
+  @RegisterExtension static final RedisExtension REDIS = RedisExtension.standalone();
+
+  private static final Duration SOON = Duration.ofSeconds(10);
+
+  private final AtomicInteger loads = new AtomicInteger();
+  private final List<AutoCloseable> toClose = new ArrayList<>();
+
+  @BeforeEach
+  void redisIsUp() {
+    if (!REDIS.server().isRunning()) {
+      REDIS.server().restart();
+    }
+    REDIS.server().resume();
+    REDIS.flushAll();
+  }
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (int i = toClose.size() - 1; i >= 0; i--) {
+      toClose.get(i).close();
+    }
+  }
+
+  private RedisCacheClient client(String uri) {
+    RedisCacheClient client =
+        RedisTierKit.connected(
+            RedisConnectionOptions.standalone(uri)
+                .commandTimeout(Duration.ofMillis(300))
+                .invalidationHeartbeat(Duration.ofMillis(200), Duration.ofMillis(300))
+                .build());
+    toClose.add(client);
+    return client;
+  }
+
+  private MultiLevelCache<String, String> instance(RedisCacheClient client, String name) {
+    MultiLevelCache<String, String> cache =
+        MultiLevelCache.<String, String>builder(name)
+            .ttl(Duration.ofMinutes(5))
+            .tier(
+                RedisTier.builder(client, KeyMapper.strings(), Codec.utf8())
+                    .circuitBreaker(
+                        CircuitBreakerConfig.builder()
+                            .openDuration(Duration.ofMillis(100))
+                            .maxOpenDuration(Duration.ofMillis(500))
+                            .build())
+                    .build())
+            .loader(
+                key -> {
+                  loads.incrementAndGet();
+                  return "loaded-" + key;
+                })
+            .build();
+    toClose.add(cache);
+    RedisTierKit.awaitCoherent(cache);
+    return cache;
+  }
+
+  private static CountingObserver observe(MultiLevelCache<String, String> cache) {
+    CountingObserver observer = new CountingObserver();
+    cache.advanced().addObserver(observer);
+    return observer;
+  }
+
+  /** Reads {@code key} until the local tier serves it (the first read may be answered below). */
+  private static void settleLocally(MultiLevelCache<String, String> cache, String key) {
+    Await.until(SOON, () -> "local".equals(cache.lookup(key).tier()), key + " in the local tier");
+  }
+
+  @Test
+  void putAndInvalidateOnA_evictTheKeyFromBsLocalTier() {
+    MultiLevelCache<String, String> a = instance(client(REDIS.uri()), "shared");
+    MultiLevelCache<String, String> b = instance(client(REDIS.uri()), "shared");
+    b.get("k");
+    settleLocally(b, "k");
+
+    a.put("k", "new");
+    Await.until(SOON, () -> "new".equals(b.getIfPresent("k")), "B to see A's put");
+    settleLocally(b, "k");
+
+    a.invalidate("k");
+    Await.until(SOON, () -> b.getIfPresent("k") == null, "B to see A's invalidate");
+  }
+
+  @Test
+  void aReadRacingAWrite_neverLeavesTheOldValueInTheLocalTier() throws Exception {
+    MultiLevelCache<String, String> a = instance(client(REDIS.uri()), "race");
+    FaultProxy proxy =
+        FaultProxy.start("127.0.0.1", REDIS.server().port())
+            .exemptConnectionsSaying("strata-invalidations");
+    toClose.add(proxy);
+    RedisCacheClient viaProxy = client(proxy.uri());
+    MultiLevelCache<String, String> b = instance(viaProxy, "race");
+    CountingObserver heard = observe(b);
+    a.put("k", "old");
+    Await.until(SOON, () -> heard.invalidationsReceived.get() >= 1, "B to hear the first put");
+
+    // B's read reaches Redis and reads "old"; its reply is held while A writes "new", and the
+    // invalidation (on B's tracking connection, not held) arrives before the reply.
+    proxy.holdReplies();
+    long readsBefore = scriptCalls();
+    CompletableFuture<String> read = CompletableFuture.supplyAsync(() -> b.getIfPresent("k"));
+    Await.until(SOON, () -> scriptCalls() > readsBefore, "B's read on the server");
+    a.put("k", "new");
+    Await.until(SOON, () -> heard.invalidationsReceived.get() >= 2, "B to hear the racing put");
+    proxy.releaseReplies();
+
+    assertThat(read.get()).isEqualTo("old"); // the one call that may return the old value
+    assertThat(b.advanced().estimatedLocalSize()).as("B's local tier after the race").isZero();
+    assertThat(b.getIfPresent("k")).isEqualTo("new");
+  }
+
+  @Test
+  void aKilledTrackingConnection_flushesAtOnce_andNothingStaleIsReadAfterTheGap() {
+    FaultProxy proxy =
+        FaultProxy.start("127.0.0.1", REDIS.server().port()).exemptConnectionsSaying("strata-cache");
+    toClose.add(proxy);
+    MultiLevelCache<String, String> a = instance(client(REDIS.uri()), "killed");
+    MultiLevelCache<String, String> b = instance(client(proxy.uri()), "killed");
+    CountingObserver observed = observe(b);
+    List<String> keys = List.of("k1", "k2", "k3", "k4", "k5");
+    for (String key : keys) {
+      b.get(key);
+      settleLocally(b, key);
+    }
+
+    proxy.cutAfterBytes(0); // new tracking connections fail until healed: the gap stays open
+    long killed = killTrackingConnectionsVia(proxy);
+    assertThat(killed).isPositive();
+
+    Await.until(SOON, () -> observed.flushes.contains("disconnect"), "B to flush on the drop");
+    assertThat(b.advanced().estimatedLocalSize()).isZero();
+    assertThat(b.advanced().health().get("redis").state()).isEqualTo(TierHealth.State.DEGRADED);
+    for (String key : keys) {
+      a.put(key, "rewritten-" + key); // B cannot hear these
+    }
+    for (String key : keys) {
+      assertThat(b.get(key)).isEqualTo("rewritten-" + key); // read from Redis, kept nowhere
+    }
+    assertThat(b.advanced().estimatedLocalSize()).isZero();
+
+    proxy.heal();
+    RedisTierKit.awaitCoherent(b);
+    for (String key : keys) {
+      b.get(key);
+      assertThat(b.get(key)).isEqualTo("rewritten-" + key);
+    }
+  }
+
+  /** Kills, by id, the tracking connections that come through {@code proxy}. */
+  private static long killTrackingConnectionsVia(FaultProxy proxy) {
+    long killed = 0;
+    for (String line : REDIS.server().clientList().split("\r?\n")) {
+      if (line.contains("name=strata-invalidations")) {
+        String id = line.substring(3, line.indexOf(' '));
+        killed += REDIS.server().clientKill("ID", id);
+      }
+    }
+    return killed;
+  }
+
+  @Test
+  void aServerRestart_flushes_andNoLocalFillHappensBeforeTrackingIsReArmed() {
+    MultiLevelCache<String, String> b = instance(client(REDIS.uri()), "restart");
+    CountingObserver observed = observe(b);
+    b.get("k");
+    settleLocally(b, "k");
+
+    REDIS.server().shutdownNoSave();
+    Await.until(SOON, () -> observed.flushes.contains("disconnect"), "B to flush on the drop");
+    for (int i = 0; i < 200; i++) {
+      b.get("during-" + i); // answered by the loader; Redis is down
+    }
+    assertThat(b.advanced().estimatedLocalSize()).as("no fill while down").isZero();
+
+    REDIS.server().restart();
+    RedisTierKit.awaitCoherent(b);
+    List<InvalidationStatus> status = toCloseClient(b).invalidationStatus();
+    assertThat(status).hasSize(1);
+    assertThat(status.get(0).state()).isEqualTo("ARMED");
+    assertThat(status.get(0).serverFlags()).contains("on", "bcast", "noloop");
+    assertThat(status.get(0).serverPrefixes()).containsExactly("strata:restart:");
+    String clients = REDIS.server().clientList();
+    assertThat(clients).containsPattern("flags=[a-zA-Z]*t[a-zA-Z]*B[^ ]* .*name=strata-invalidations|name=strata-invalidations.*flags=");
+
+    b.get("after");
+    settleLocally(b, "after");
+  }
+
+  private RedisCacheClient toCloseClient(MultiLevelCache<String, String> cache) {
+    for (AutoCloseable closeable : toClose) {
+      if (closeable instanceof RedisCacheClient client) {
+        return client;
+      }
+    }
+    throw new AssertionError("no client");
+  }
+
+  @Test
+  void aStoppedServer_isCaughtByTheHeartbeat_andCoherentCachingResumesAfter() {
+    MultiLevelCache<String, String> a = instance(client(REDIS.uri()), "stopped");
+    MultiLevelCache<String, String> b = instance(client(REDIS.uri()), "stopped");
+    CountingObserver observed = observe(b);
+    b.get("k");
+    settleLocally(b, "k");
+
+    RedisNode server = REDIS.server();
+    server.pause();
+    long stoppedAt = System.nanoTime();
+    try {
+      // Heartbeat every 200 ms, deadline 300 ms: caught within about half a second.
+      Await.until(Duration.ofSeconds(3), () -> observed.flushes.contains("heartbeat"), "the heartbeat");
+      assertThat(Duration.ofNanos(System.nanoTime() - stoppedAt)).isLessThan(Duration.ofSeconds(2));
+      assertThat(b.advanced().estimatedLocalSize()).isZero();
+      assertThat(b.get("k")).isEqualTo("loaded-k"); // Redis silent: the loader answers
+      assertThat(b.advanced().estimatedLocalSize()).isZero();
+      long remaining = Duration.ofSeconds(10).toNanos() - (System.nanoTime() - stoppedAt);
+      sleep(Duration.ofNanos(Math.max(0, remaining)));
+    } finally {
+      server.resume();
+    }
+    RedisTierKit.awaitCoherent(b);
+    a.put("k", "after");
+    Await.until(SOON, () -> "after".equals(b.getIfPresent("k")), "B to read A's write");
+    settleLocally(b, "k");
+    a.put("k", "again");
+    Await.until(SOON, () -> "again".equals(b.getIfPresent("k")), "B to hear A again");
+  }
+
+  @Test
+  void flushAll_flushesEveryLocalTier_andSingleKeyInvalidationsStillWork() {
+    MultiLevelCache<String, String> a = instance(client(REDIS.uri()), "flushed");
+    MultiLevelCache<String, String> b = instance(client(REDIS.uri()), "flushed");
+    CountingObserver observed = observe(b);
+    b.get("k");
+    settleLocally(b, "k");
+
+    REDIS.server().command("FLUSHALL");
+
+    Await.until(SOON, () -> observed.flushes.contains("flushall"), "B to flush");
+    assertThat(b.advanced().estimatedLocalSize()).isZero();
+    b.get("k");
+    settleLocally(b, "k");
+    a.put("k", "new");
+    Await.until(SOON, () -> "new".equals(b.getIfPresent("k")), "a later invalidation");
+  }
+
+  @Test
+  void invalidateAll_clearsRedisAndEveryInstancesLocalTier() {
+    MultiLevelCache<String, String> a = instance(client(REDIS.uri()), "everything");
+    MultiLevelCache<String, String> b = instance(client(REDIS.uri()), "everything");
+    MultiLevelCache<String, String> other = instance(client(REDIS.uri()), "other");
+    for (int i = 0; i < 50; i++) {
+      b.get("k" + i);
+      other.get("k" + i);
+    }
+    settleLocally(b, "k0");
+    settleLocally(other, "k0");
+    int loadsBefore = loads.get();
+
+    a.invalidateAll();
+
+    Await.until(SOON, () -> b.advanced().estimatedLocalSize() == 0, "B's local tier to empty");
+    assertThat(b.getIfPresent("k7")).isNull();
+    assertThat(b.get("k7")).isEqualTo("loaded-k7");
+    assertThat(loads.get()).isEqualTo(loadsBefore + 1);
+    assertThat(other.lookup("k0").tier()).as("another cache is untouched").isEqualTo("local");
+    Object left = REDIS.server().command("KEYS", "strata:everything:*");
+    assertThat((List<?>) left).allMatch(key -> key.equals("strata:everything:") || key.equals("strata:everything:k7"));
+  }
+
+  @Test
+  void overlappingNamespacesOnOneClient_areRefusedAtBuildTime() {
+    RedisCacheClient client = client(REDIS.uri());
+    instance(client, "users");
+    assertThatThrownBy(
+            () ->
+                MultiLevelCache.<String, String>builder("admin")
+                    .tier(
+                        RedisTier.builder(client, KeyMapper.strings(), Codec.utf8())
+                            .prefix("strata:users:")
+                            .build())
+                    .build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("\"strata:users:admin:\"")
+        .hasMessageContaining("overlaps \"strata:users:\"");
+  }
+
+  private static long scriptCalls() {
+    long calls = 0;
+    for (String line : REDIS.server().info("commandstats").split("\r?\n")) {
+      if (line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:")) {
+        String rest = line.substring(line.indexOf("calls=") + 6);
+        calls += Long.parseLong(rest.substring(0, rest.indexOf(',')));
+      }
+    }
+    return calls;
+  }
+
+  private static void sleep(Duration duration) {
+    try {
+      Thread.sleep(duration.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+}
