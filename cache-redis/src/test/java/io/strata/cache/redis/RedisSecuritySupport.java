@@ -1,22 +1,12 @@
 package io.strata.cache.redis;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.strata.cache.CacheObserver;
 import io.strata.cache.MultiLevelCache;
 import io.strata.cache.codec.Codec;
-import io.strata.cache.redis.harness.Await;
-import io.strata.cache.redis.harness.RedisExtension;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** What the security tests share: a cache on a client, and stderr captured where slf4j logs. */
 final class RedisSecuritySupport {

@@ -66,13 +66,19 @@ public final class RedisExtension implements BeforeAllCallback, AfterAllCallback
   }
 
   private final Mode mode;
+  private final boolean clusterReplicas;
   private final List<String> extraConfig;
   private final @Nullable String password;
   private @Nullable String owner;
   private volatile @Nullable Running running;
 
   private RedisExtension(Mode mode, List<String> extraConfig) {
+    this(mode, extraConfig, false);
+  }
+
+  private RedisExtension(Mode mode, List<String> extraConfig, boolean clusterReplicas) {
     this.mode = mode;
+    this.clusterReplicas = clusterReplicas;
     this.extraConfig = List.copyOf(extraConfig);
     this.password = requirepass(this.extraConfig);
   }
@@ -93,6 +99,14 @@ public final class RedisExtension implements BeforeAllCallback, AfterAllCallback
   /** A cluster of three masters, no replicas, ready ({@code cluster_state:ok} on every node). */
   public static RedisExtension cluster() {
     return new RedisExtension(Mode.CLUSTER, List.of());
+  }
+
+  /**
+   * A cluster of three masters, each with one replica ({@link #replicas()}, in the order of their
+   * masters in {@link #nodes()}), for failover tests. Needs redis-server on PATH.
+   */
+  public static RedisExtension clusterWithReplicas() {
+    return new RedisExtension(Mode.CLUSTER, List.of(), true);
   }
 
   /** A TLS-only server ({@code port 0}, {@code tls-port}) with certificates made for this run. */
@@ -199,7 +213,7 @@ public final class RedisExtension implements BeforeAllCallback, AfterAllCallback
     return Collections.unmodifiableList(state().nodes);
   }
 
-  /** Sentinel mode: the replicas. */
+  /** The replicas: Sentinel mode, or a cluster with replicas (one per master, in order). */
   public List<RedisNode> replicas() {
     return Collections.unmodifiableList(state().replicas);
   }
@@ -365,6 +379,45 @@ public final class RedisExtension implements BeforeAllCallback, AfterAllCallback
     for (RedisNode node : r.nodes) {
       Await.until(TOPOLOGY_TIMEOUT, () -> clusterReady(node, CLUSTER_MASTERS),
           "cluster_state:ok with " + CLUSTER_MASTERS + " masters seen by " + node);
+    }
+    if (clusterReplicas) {
+      addClusterReplicas(r, masters);
+    }
+  }
+
+  private void addClusterReplicas(Running r, List<Local> masters) {
+    RedisNode first = masters.get(0).node;
+    for (int i = 0; i < CLUSTER_MASTERS; i++) {
+      Local replica = startLocal(r, "cluster-replica-" + i, (port, bus) -> {
+        List<String> lines = baseConfig(port);
+        lines.add("cluster-enabled yes");
+        lines.add("cluster-config-file nodes.conf");
+        lines.add("cluster-node-timeout 5000");
+        lines.add("cluster-port " + bus);
+        return lines;
+      }, List.of());
+      first.command("CLUSTER", "MEET", replica.node.host(), Integer.toString(replica.node.port()),
+          Integer.toString(replica.busPort));
+      r.replicas.add(replica.node);
+    }
+    for (int i = 0; i < CLUSTER_MASTERS; i++) {
+      RedisNode replica = r.replicas.get(i);
+      String masterId = String.valueOf(masters.get(i).node.command("CLUSTER", "MYID"));
+      Await.until(TOPOLOGY_TIMEOUT,
+          () -> String.valueOf(replica.command("CLUSTER", "NODES")).contains(masterId),
+          "replica " + replica + " to know its master");
+      replica.command("CLUSTER", "REPLICATE", masterId);
+    }
+    for (RedisNode replica : r.replicas) {
+      Await.until(TOPOLOGY_TIMEOUT,
+          () -> replica.info("replication").contains("master_link_status:up"),
+          "replica " + replica + " in sync");
+    }
+    for (RedisNode node : r.nodes) {
+      Await.until(TOPOLOGY_TIMEOUT,
+          () -> String.valueOf(node.command("CLUSTER", "INFO"))
+              .contains("cluster_known_nodes:" + 2 * CLUSTER_MASTERS + "\r"),
+          "every node to know the replicas");
     }
   }
 
