@@ -18,10 +18,12 @@ import org.jspecify.annotations.Nullable;
  *       a reload runs in the background.
  *   <li>{@link #staleIfErrorUntil()}: until then an expired entry may be served when the loader
  *       fails or times out.
+ *   <li>{@link #revalidateUntil()}: until then an expired entry is kept, never served, only so a
+ *       reload can send its validators (an HTTP {@code If-None-Match}) and keep it if unchanged.
  * </ul>
  *
- * A tier must not keep the entry past {@link #retainUntil()}, the latest of the three, and may
- * drop it at any time before.
+ * A tier must not keep the entry past {@link #retainUntil()}, the latest of these, and may drop
+ * it at any time before.
  *
  * <p>Instances are immutable and thread-safe.
  *
@@ -34,6 +36,7 @@ public final class CacheEntry<V> {
   private final long expiresAt;
   private final long staleWhileRevalidateUntil;
   private final long staleIfErrorUntil;
+  private final long revalidateUntil;
   private final long loadNanos;
   private final @Nullable String contentType;
   private final @Nullable String etag;
@@ -45,6 +48,7 @@ public final class CacheEntry<V> {
     this.expiresAt = builder.expiresAt;
     this.staleWhileRevalidateUntil = Math.max(builder.staleWhileRevalidateUntil, expiresAt);
     this.staleIfErrorUntil = Math.max(builder.staleIfErrorUntil, expiresAt);
+    this.revalidateUntil = Math.max(builder.revalidateUntil, expiresAt);
     this.loadNanos = builder.loadNanos;
     this.contentType = builder.contentType;
     this.etag = builder.etag;
@@ -101,7 +105,7 @@ public final class CacheEntry<V> {
 
   /** Returns the latest deadline: a tier must not keep the entry past it. */
   public long retainUntil() {
-    return Math.max(staleWhileRevalidateUntil, staleIfErrorUntil);
+    return Math.max(Math.max(staleWhileRevalidateUntil, staleIfErrorUntil), revalidateUntil);
   }
 
   /** Returns how long the value took to load, in nanoseconds, or 0 if unknown. */
@@ -129,6 +133,14 @@ public final class CacheEntry<V> {
     return now - expiresAt < 0;
   }
 
+  /**
+   * Returns until when the expired entry is kept for revalidation only (never served); equal to
+   * {@link #expiresAt()} when it has no such window.
+   */
+  public long revalidateUntil() {
+    return revalidateUntil;
+  }
+
   /** Returns the nanoseconds from {@link #createdAt()} to {@link #expiresAt()}. */
   public long lifetimeNanos() {
     return expiresAt - createdAt;
@@ -139,6 +151,7 @@ public final class CacheEntry<V> {
     Builder<V> builder = new Builder<>(value, createdAt, expiresAt);
     builder.staleWhileRevalidateUntil = staleWhileRevalidateUntil;
     builder.staleIfErrorUntil = staleIfErrorUntil;
+    builder.revalidateUntil = revalidateUntil;
     builder.loadNanos = loadNanos;
     builder.contentType = contentType;
     builder.etag = etag;
@@ -154,6 +167,7 @@ public final class CacheEntry<V> {
         && expiresAt == other.expiresAt
         && staleWhileRevalidateUntil == other.staleWhileRevalidateUntil
         && staleIfErrorUntil == other.staleIfErrorUntil
+        && revalidateUntil == other.revalidateUntil
         && loadNanos == other.loadNanos
         && Objects.equals(contentType, other.contentType)
         && Objects.equals(etag, other.etag)
@@ -188,6 +202,7 @@ public final class CacheEntry<V> {
     private long expiresAt;
     private long staleWhileRevalidateUntil;
     private long staleIfErrorUntil;
+    private long revalidateUntil;
     private long loadNanos;
     private @Nullable String contentType;
     private @Nullable String etag;
@@ -203,6 +218,7 @@ public final class CacheEntry<V> {
       this.expiresAt = expiresAt;
       this.staleWhileRevalidateUntil = expiresAt;
       this.staleIfErrorUntil = expiresAt;
+      this.revalidateUntil = expiresAt;
     }
 
     /** Lets the expired entry be served while it reloads, until {@code until}. */
@@ -214,6 +230,12 @@ public final class CacheEntry<V> {
     /** Lets the expired entry be served when reloading fails, until {@code until}. */
     public Builder<V> staleIfErrorUntil(long until) {
       this.staleIfErrorUntil = until;
+      return this;
+    }
+
+    /** Keeps the expired entry until {@code until}, for revalidation only. */
+    public Builder<V> revalidateUntil(long until) {
+      this.revalidateUntil = until;
       return this;
     }
 

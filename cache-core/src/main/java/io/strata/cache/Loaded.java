@@ -24,6 +24,7 @@ public final class Loaded<V> {
   private final @Nullable Duration ttl;
   private final @Nullable Duration staleWhileRevalidate;
   private final @Nullable Duration staleIfError;
+  private final @Nullable Duration revalidateWithin;
   private final @Nullable String contentType;
   private final @Nullable String etag;
   private final @Nullable String lastModified;
@@ -49,6 +50,7 @@ public final class Loaded<V> {
     this.ttl = builder.ttl;
     this.staleWhileRevalidate = builder.staleWhileRevalidate;
     this.staleIfError = builder.staleIfError;
+    this.revalidateWithin = builder.revalidateWithin;
     this.contentType = builder.contentType;
     this.etag = builder.etag;
     this.lastModified = builder.lastModified;
@@ -122,6 +124,13 @@ public final class Loaded<V> {
     return staleIfError;
   }
 
+  /**
+   * Returns how long past its expiry the entry is kept for revalidation only, or null for none.
+   */
+  public @Nullable Duration revalidateWithin() {
+    return revalidateWithin;
+  }
+
   /** Returns the media type, or null. */
   public @Nullable String contentType() {
     return contentType;
@@ -161,6 +170,7 @@ public final class Loaded<V> {
     private @Nullable Duration ttl;
     private @Nullable Duration staleWhileRevalidate;
     private @Nullable Duration staleIfError;
+    private @Nullable Duration revalidateWithin;
     private @Nullable String contentType;
     private @Nullable String etag;
     private @Nullable String lastModified;
@@ -205,6 +215,17 @@ public final class Loaded<V> {
     /** Sets a stale-if-error window for this value. */
     public Builder<V> staleIfError(Duration window) {
       this.staleIfError = nonNegative(window, "staleIfError");
+      return this;
+    }
+
+    /**
+     * Keeps the entry for {@code window} past its expiry, never served, only so that a {@link
+     * Loader#reload} can send the validators it holds (an HTTP {@code ETag}) and get a cheap "not
+     * modified" instead of the whole value again. Meaningful with {@link #etag} or {@link
+     * #lastModified}.
+     */
+    public Builder<V> revalidateWithin(Duration window) {
+      this.revalidateWithin = nonNegative(window, "revalidateWithin");
       return this;
     }
 

@@ -479,4 +479,66 @@ class TiersTest {
       assertThat(store.size()).as("written below").isOne();
     }
   }
+
+  @Test
+  void aWriteTheSharedTierFailedToTake_isNotKeptLocally() {
+    try (MultiLevelCache<String, String> cache = instance().build()) {
+      cache.put("k", "old");
+      store.failWith(new IllegalStateException("connection reset"));
+
+      cache.put("k", "new"); // the shared tier may or may not have it: others read it there
+      cache.get("loaded"); // loaded, but the shared tier refused it
+
+      store.failWith(null);
+      assertThat(cache.lookup("k")).isEqualTo(new Lookup<>("old", "memory", false));
+      assertThat(cache.lookup("loaded").tier()).isNull(); // loaded again, not served locally
+      assertThat(loads).hasValue(2);
+    }
+  }
+
+  @Test
+  void anInvalidationArrivingWhileAPutWritesBelow_winsOverThePutInTheLocalTier() {
+    TierFactory<String, String> memory = InMemoryTier.factory("memory", store, Codec.utf8());
+    try (MultiLevelCache<String, String> cache =
+        MultiLevelCache.<String, String>builder("raced")
+            .ticker(ticker)
+            .tier(
+                context -> {
+                  CacheTier<String, String> inner = memory.create(context);
+                  return new CacheTier<>() {
+                    @Override
+                    public String name() {
+                      return inner.name();
+                    }
+
+                    @Override
+                    public @Nullable CacheEntry<String> get(String key) {
+                      return inner.get(key);
+                    }
+
+                    @Override
+                    public void put(String key, CacheEntry<String> entry) {
+                      inner.put(key, entry);
+                      // Another instance writes right after; its invalidation arrives now.
+                      context.invalidations().invalidate(List.of(key));
+                    }
+
+                    @Override
+                    public void invalidate(String key) {
+                      inner.invalidate(key);
+                    }
+
+                    @Override
+                    public void invalidateAll() {
+                      inner.invalidateAll();
+                    }
+                  };
+                })
+            .build()) {
+      cache.put("k", "mine");
+
+      assertThat(cache.advanced().estimatedLocalSize()).isZero();
+      assertThat(cache.getIfPresent("k")).isEqualTo("mine"); // read below, where it was written
+    }
+  }
 }

@@ -479,12 +479,15 @@ public final class DefaultMultiLevelCache<K, V>
       return new Resolved<>(entry, null, false);
     }
     if (entry.retainUntil() - now > 0 && stamps.unchanged(key, stamp, epoch)) {
+      boolean shared = true;
       if (storage == Loaded.Storage.EVERYWHERE) {
         for (int level = lower.size() - 1; level >= 0; level--) {
-          lower.get(level).put(key, entry);
+          shared &= lower.get(level).put(key, entry);
         }
       }
-      if (admitLocally(key)) {
+      // A value a shared tier failed to take would be this instance's alone: others would read
+      // something else, and no invalidation would ever tell this one. Keep it out.
+      if (shared && admitLocally(key)) {
         local.putIf(key, entry, () -> stamps.mayFillLocal(key, stamp, epoch));
       }
     }
@@ -654,12 +657,14 @@ public final class DefaultMultiLevelCache<K, V>
         toStore.put(key, entry);
       }
     }
+    boolean shared = true;
     for (int level = lower.size() - 1; level >= 0; level--) {
-      lower.get(level).putAll(toStore);
+      shared &= lower.get(level).putAll(toStore);
     }
+    boolean fillLocal = shared;
     toStore.forEach(
         (key, entry) -> {
-          if (admitLocally(key)) {
+          if (fillLocal && admitLocally(key)) {
             long stamp = seen.get(key)[0];
             local.putIf(key, entry, () -> stamps.mayFillLocal(key, stamp, epoch));
           }
@@ -714,6 +719,14 @@ public final class DefaultMultiLevelCache<K, V>
               expiresAt + saturatedNanos(swr == null ? settings.staleWhileRevalidate() : swr))
           .staleIfErrorUntil(
               expiresAt + saturatedNanos(sie == null ? settings.staleIfError() : sie));
+    }
+    Duration revalidate = loaded.revalidateWithin();
+    if (revalidate == null && source != null && source.revalidateUntil() - source.expiresAt() > 0) {
+      // A "not modified" that says nothing keeps the window the entry had.
+      revalidate = Duration.ofNanos(source.revalidateUntil() - source.expiresAt());
+    }
+    if (revalidate != null) {
+      builder.revalidateUntil(expiresAt + saturatedNanos(revalidate));
     }
     return builder
         .loadNanos(now - start)
@@ -852,15 +865,25 @@ public final class DefaultMultiLevelCache<K, V>
     CacheEntry<V> entry = Objects.requireNonNull(toEntry(key, loaded, null, now, now));
     puts.increment();
     stamps.bump(key);
+    // An invalidation that arrives while the lower tiers are written (another instance wrote
+    // after this one) must win over this value in the local tier.
+    long stamp = stamps.stamp(key);
+    long epoch = stamps.epoch();
     if (entry.retainUntil() - now <= 0) {
       invalidateTiers(key);
       return;
     }
+    boolean shared = true;
     for (int level = lower.size() - 1; level >= 0; level--) {
-      lower.get(level).put(key, entry);
+      shared &= lower.get(level).put(key, entry);
     }
-    // Checked inside the local tier's compute: a suspension that lands mid-write still wins.
-    local.putIf(key, entry, stamps::localFillsAllowed);
+    if (!shared) {
+      // Other instances keep reading the lower tier's value: this one must not serve another.
+      local.invalidate(key);
+      return;
+    }
+    // Checked inside the local tier's compute: an invalidation or suspension mid-write wins.
+    local.putIf(key, entry, () -> stamps.mayFillLocal(key, stamp, epoch));
   }
 
   @Override
@@ -882,7 +905,12 @@ public final class DefaultMultiLevelCache<K, V>
       }
     }
     puts.add(entries.size());
-    entries.keySet().forEach(stamps::bump);
+    Map<K, Long> seen = new HashMap<>();
+    for (K key : entries.keySet()) {
+      stamps.bump(key);
+      seen.put(key, stamps.stamp(key));
+    }
+    long epoch = stamps.epoch();
     Map<K, CacheEntry<V>> storable = new LinkedHashMap<>();
     entries.forEach(
         (key, entry) -> {
@@ -892,10 +920,19 @@ public final class DefaultMultiLevelCache<K, V>
             invalidateTiers(key);
           }
         });
+    boolean shared = true;
     for (int level = lower.size() - 1; level >= 0; level--) {
-      lower.get(level).putAll(storable);
+      shared &= lower.get(level).putAll(storable);
     }
-    storable.forEach((key, entry) -> local.putIf(key, entry, stamps::localFillsAllowed));
+    if (!shared) {
+      storable.keySet().forEach(local::invalidate);
+      return;
+    }
+    storable.forEach(
+        (key, entry) -> {
+          long stamp = seen.get(key);
+          local.putIf(key, entry, () -> stamps.mayFillLocal(key, stamp, epoch));
+        });
   }
 
   @Override

@@ -80,28 +80,34 @@ final class GuardedTier<K, V> {
     }
   }
 
-  void put(K key, CacheEntry<V> entry) {
+  /** Returns whether the tier took the write without failing (it may still have declined it). */
+  boolean put(K key, CacheEntry<V> entry) {
     long start = ticker.read();
     try {
       tier.put(key, entry);
       succeeded(Operation.PUT, start);
+      return true;
     } catch (RuntimeException | LinkageError e) {
       failed(Operation.PUT, e);
       observer.writeDropped(name);
+      return false;
     }
   }
 
-  void putAll(Map<K, CacheEntry<V>> entries) {
+  /** Returns whether the tier took the writes without failing. */
+  boolean putAll(Map<K, CacheEntry<V>> entries) {
     if (entries.isEmpty()) {
-      return;
+      return true;
     }
     long start = ticker.read();
     try {
       tier.putAll(entries);
       succeeded(Operation.PUT_ALL, start);
+      return true;
     } catch (RuntimeException | LinkageError e) {
       failed(Operation.PUT_ALL, e);
       observer.writeDropped(name);
+      return false;
     }
   }
 

@@ -54,11 +54,6 @@ final class InvalidationStamps {
         && epoch.get() == epochSeen;
   }
 
-  /** Returns whether a value written now may go to the local tier. */
-  boolean localFillsAllowed() {
-    return suspensions.get() == 0;
-  }
-
   /** Counts one more suspended tier; the epoch moves, so loads under way cannot fill. */
   void suspend() {
     suspensions.incrementAndGet();

@@ -173,6 +173,7 @@ public abstract class CacheTierCompatibilityKit {
         CacheEntry.builder("v", now, now + Duration.ofMinutes(1).toNanos())
             .staleWhileRevalidateUntil(now + Duration.ofMinutes(2).toNanos())
             .staleIfErrorUntil(now + Duration.ofMinutes(3).toNanos())
+            .revalidateUntil(now + Duration.ofMinutes(4).toNanos())
             .loadNanos(Duration.ofMillis(250).toNanos())
             .contentType("image/png")
             .etag("\"abc\"")
@@ -192,6 +193,8 @@ public abstract class CacheTierCompatibilityKit {
         .isCloseTo(written.staleWhileRevalidateUntil(), within(TIME_TOLERANCE_NANOS));
     assertThat(read.staleIfErrorUntil())
         .isCloseTo(written.staleIfErrorUntil(), within(TIME_TOLERANCE_NANOS));
+    assertThat(read.revalidateUntil())
+        .isCloseTo(written.revalidateUntil(), within(TIME_TOLERANCE_NANOS));
     assertThat(read.createdAt()).isCloseTo(written.createdAt(), within(TIME_TOLERANCE_NANOS));
   }
 

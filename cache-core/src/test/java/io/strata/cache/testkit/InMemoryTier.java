@@ -66,14 +66,15 @@ public final class InMemoryTier<V> implements CacheTier<String, V> {
       long expiresAt,
       long swrUntil,
       long sieUntil,
+      long revalidateUntil,
       long loadNanos,
       @Nullable String contentType,
       @Nullable String etag,
       @Nullable String lastModified) {
     Stored withBytes(byte[] newBytes) {
       return new Stored(
-          newBytes, retainUntil, createdAt, expiresAt, swrUntil, sieUntil, loadNanos, contentType,
-          etag, lastModified);
+          newBytes, retainUntil, createdAt, expiresAt, swrUntil, sieUntil, revalidateUntil,
+          loadNanos, contentType, etag, lastModified);
     }
   }
 
@@ -146,6 +147,7 @@ public final class InMemoryTier<V> implements CacheTier<String, V> {
       return builder
           .staleWhileRevalidateUntil(stored.swrUntil)
           .staleIfErrorUntil(stored.sieUntil)
+          .revalidateUntil(stored.revalidateUntil)
           .loadNanos(stored.loadNanos)
           .contentType(stored.contentType)
           .etag(stored.etag)
@@ -172,6 +174,7 @@ public final class InMemoryTier<V> implements CacheTier<String, V> {
             entry.expiresAt(),
             entry.staleWhileRevalidateUntil(),
             entry.staleIfErrorUntil(),
+            entry.revalidateUntil(),
             entry.loadNanos(),
             entry.contentType(),
             entry.etag(),
