@@ -73,6 +73,12 @@ public final class HttpLoaderOptions {
   public static final Duration DEFAULT_MAXIMUM_TTL = Duration.ofDays(1);
 
   /**
+   * Default time an expired response with a validator is kept, never served, so the next load can
+   * revalidate it: 1 hour.
+   */
+  public static final Duration DEFAULT_REVALIDATION_WINDOW = Duration.ofHours(1);
+
+  /**
    * Response headers an {@link HttpValue} keeps by default (lower case): {@code cache-control},
    * {@code content-language}, {@code etag}, {@code expires}, {@code last-modified}. The content type
    * is always kept, separately.
@@ -106,6 +112,7 @@ public final class HttpLoaderOptions {
   private final Duration defaultTtl;
   private final Duration minimumTtl;
   private final Duration maximumTtl;
+  private final Duration revalidationWindow;
   private final boolean acceptGzip;
   private final HttpClient.Version httpVersion;
   private final Map<String, String> requestHeaders;
@@ -128,6 +135,7 @@ public final class HttpLoaderOptions {
     this.defaultTtl = b.defaultTtl;
     this.minimumTtl = b.minimumTtl;
     this.maximumTtl = b.maximumTtl;
+    this.revalidationWindow = b.revalidationWindow;
     this.acceptGzip = b.acceptGzip;
     this.httpVersion = b.httpVersion;
     this.requestHeaders = Collections.unmodifiableMap(new LinkedHashMap<>(b.requestHeaders));
@@ -221,6 +229,11 @@ public final class HttpLoaderOptions {
     return maximumTtl;
   }
 
+  /** Returns how long an expired response with a validator is kept for revalidation only. */
+  public Duration revalidationWindow() {
+    return revalidationWindow;
+  }
+
   /** Returns whether requests ask for gzip ({@code Accept-Encoding: gzip}). */
   public boolean acceptGzip() {
     return acceptGzip;
@@ -267,6 +280,7 @@ public final class HttpLoaderOptions {
         + ", defaultTtl=" + defaultTtl
         + ", minimumTtl=" + minimumTtl
         + ", maximumTtl=" + maximumTtl
+        + ", revalidationWindow=" + revalidationWindow
         + ", acceptGzip=" + acceptGzip
         + ", httpVersion=" + httpVersion
         + ", requestHeaders=" + requestHeaders.keySet() // names only: values may be secrets
@@ -294,6 +308,7 @@ public final class HttpLoaderOptions {
     private Duration defaultTtl = DEFAULT_TTL;
     private Duration minimumTtl = DEFAULT_MINIMUM_TTL;
     private Duration maximumTtl = DEFAULT_MAXIMUM_TTL;
+    private Duration revalidationWindow = DEFAULT_REVALIDATION_WINDOW;
     private boolean acceptGzip = true;
     private HttpClient.Version httpVersion = HttpClient.Version.HTTP_2;
     private final Map<String, String> requestHeaders = new LinkedHashMap<>();
@@ -318,6 +333,7 @@ public final class HttpLoaderOptions {
       defaultTtl = o.defaultTtl;
       minimumTtl = o.minimumTtl;
       maximumTtl = o.maximumTtl;
+      revalidationWindow = o.revalidationWindow;
       acceptGzip = o.acceptGzip;
       httpVersion = o.httpVersion;
       requestHeaders.putAll(o.requestHeaders);
@@ -434,6 +450,17 @@ public final class HttpLoaderOptions {
     /** Sets the longest lifetime any response gets, whatever the upstream says. */
     public Builder maximumTtl(Duration ttl) {
       this.maximumTtl = positive(ttl, "maximumTtl");
+      return this;
+    }
+
+    /**
+     * Sets how long an expired response that has an {@code ETag} or {@code Last-Modified} is
+     * kept, never served, so that the next load sends {@code If-None-Match} / {@code
+     * If-Modified-Since} and a 304 keeps the body without downloading it; default 1 hour, zero
+     * turns it off.
+     */
+    public Builder revalidationWindow(Duration window) {
+      this.revalidationWindow = nonNegative(window, "revalidationWindow");
       return this;
     }
 

@@ -32,8 +32,8 @@ class RevalidationIT {
   }
 
   /**
-   * The core keeps an expired entry (the one a revalidation needs) only within a stale window, so
-   * these caches have one; no stale value is served in these tests, the upstream always answers.
+   * A stale-if-error window, though no stale value is served in these tests (the upstream always
+   * answers): revalidation must not depend on it, see the no-window tests below.
    */
   private MultiLevelCache<String, HttpValue> cache() {
     return MultiLevelCache.<String, HttpValue>builder("revalidation")
@@ -169,9 +169,15 @@ class RevalidationIT {
   }
 
   @Test
-  void withoutAStaleWindow_theExpiredEntryIsGone_soTheRefreshIsAFullLoad() {
+  void withoutAStaleWindow_theExpiredEntryIsStillKeptToRevalidate_butNeverServed() {
     server.handler(
-        exchange -> TestServer.respond(exchange, 200, "body", "Cache-Control", "max-age=60", "ETag", "\"v1\""));
+        exchange -> {
+          if ("\"v1\"".equals(exchange.getRequestHeaders().getFirst("If-None-Match"))) {
+            TestServer.respond(exchange, 503, "down");
+          } else {
+            TestServer.respond(exchange, 200, "body", "Cache-Control", "max-age=60", "ETag", "\"v1\"");
+          }
+        });
     MultiLevelCache<String, HttpValue> cache =
         MultiLevelCache.<String, HttpValue>builder("no-window")
             .loader(HttpLoader.create(server.uri("/tiles/")))
@@ -179,8 +185,27 @@ class RevalidationIT {
             .build();
     cache.get("1");
     ticker.advance(Duration.ofSeconds(61));
+
+    // Kept only to revalidate: the upstream's failure is the caller's, no stale body is served.
+    assertThatThrownBy(() -> cache.get("1")).isInstanceOf(HttpLoadException.class);
+    assertThat(server.requests().get(1).header("If-None-Match")).isEqualTo("\"v1\"");
+  }
+
+  @Test
+  void aZeroRevalidationWindow_makesTheRefreshAFullLoad() {
+    server.handler(
+        exchange -> TestServer.respond(exchange, 200, "body", "Cache-Control", "max-age=60", "ETag", "\"v1\""));
+    MultiLevelCache<String, HttpValue> cache =
+        MultiLevelCache.<String, HttpValue>builder("no-window")
+            .loader(
+                HttpLoader.create(
+                    server.uri("/tiles/"),
+                    HttpLoaderOptions.builder().revalidationWindow(Duration.ZERO).build()))
+            .ticker(ticker)
+            .build();
     cache.get("1");
-    // Documented limitation (see the README): nothing to revalidate, so no If-None-Match.
+    ticker.advance(Duration.ofSeconds(61));
+    cache.get("1");
     assertThat(server.requests().get(1).header("If-None-Match")).isNull();
   }
 

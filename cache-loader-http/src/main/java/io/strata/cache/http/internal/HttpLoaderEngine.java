@@ -98,7 +98,7 @@ public final class HttpLoaderEngine {
       Loaded.Builder<HttpValue> builder = Loaded.notModifiedBuilder();
       builder.etag(first(response.headers(), "etag"));
       builder.lastModified(first(response.headers(), "last-modified"));
-      return apply(builder, freshness).build();
+      return keepForRevalidation(apply(builder, freshness), true).build();
     }
     if (status == 404 || status == 410) {
       return Loaded.notFound();
@@ -119,9 +119,21 @@ public final class HttpLoaderEngine {
               .contentType(contentType)
               .etag(first(response.headers(), "etag"))
               .lastModified(first(response.headers(), "last-modified"));
-      return apply(builder, freshness).build();
+      boolean validated =
+          first(response.headers(), "etag") != null
+              || first(response.headers(), "last-modified") != null;
+      return keepForRevalidation(apply(builder, freshness), validated).build();
     }
     throw statusFailure(response, "");
+  }
+
+  /** Keeps an expired response with a validator, so the next load can ask "modified since?". */
+  private Loaded.Builder<HttpValue> keepForRevalidation(
+      Loaded.Builder<HttpValue> builder, boolean validated) {
+    if (validated && !options.revalidationWindow().isZero()) {
+      builder.revalidateWithin(options.revalidationWindow());
+    }
+    return builder;
   }
 
   private static Loaded.Builder<HttpValue> apply(
