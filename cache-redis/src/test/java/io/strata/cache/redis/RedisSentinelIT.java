@@ -47,7 +47,18 @@ class RedisSentinelIT {
       Await.until(Duration.ofSeconds(10), () -> "local".equals(b.lookup("k").tier()), "k local on B");
 
       RedisNode replica = redis.replicas().get(0);
-      redis.sentinels().get(0).command("SENTINEL", "FAILOVER", redis.masterName());
+      // Sentinel refuses (NOGOODSLAVE) until it has heard from the replica recently enough.
+      Await.until(
+          Duration.ofSeconds(30),
+          () -> {
+            try {
+              redis.sentinels().get(0).command("SENTINEL", "FAILOVER", redis.masterName());
+              return true;
+            } catch (RedisNode.ErrorReplyException e) {
+              return false;
+            }
+          },
+          "Sentinel to accept the failover");
       Await.until(
           Duration.ofSeconds(30),
           () -> String.valueOf(replica.command("ROLE")).contains("master"),

@@ -140,12 +140,16 @@ class RedisSoakIT {
     }
     int mismatches = 0;
     int checked = 0;
-    for (MultiLevelCache<String, String> cache : caches) {
+    for (int i = 0; i < caches.size(); i++) {
+      MultiLevelCache<String, String> cache = caches.get(i);
       for (int k = 0; k < KEYS; k++) {
         String served = cache.getIfPresent("k" + k); // local, else Redis; never the loader
         checked++;
         if (!java.util.Objects.equals(served, inRedis.get("k" + k))) {
           mismatches++;
+          System.out.printf(
+              "soak mismatch: instance i%d key k%d served %s, Redis holds %s%n",
+              i, k, served, inRedis.get("k" + k));
         }
       }
     }

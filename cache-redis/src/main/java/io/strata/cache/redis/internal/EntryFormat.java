@@ -23,6 +23,7 @@ import org.jspecify.annotations.Nullable;
  *   x   ms from freshness end to key expiry
  *   w   ms from stale-while-revalidate end to key expiry
  *   e   ms from stale-if-error end to key expiry
+ *   r   ms from revalidation end to key expiry (optional: absent = the freshness end)
  *   a   ms from creation to key expiry   l   load time in microseconds
  *   mt  media type (optional)           et  ETag (optional)   lm  Last-Modified (optional)
  * </pre>
@@ -67,6 +68,9 @@ final class EntryFormat {
     add(fields, "x", Long.toString(millisBefore(retainUntil, entry.expiresAt())));
     add(fields, "w", Long.toString(millisBefore(retainUntil, entry.staleWhileRevalidateUntil())));
     add(fields, "e", Long.toString(millisBefore(retainUntil, entry.staleIfErrorUntil())));
+    if (entry.revalidateUntil() != entry.expiresAt()) {
+      add(fields, "r", Long.toString(millisBefore(retainUntil, entry.revalidateUntil())));
+    }
     add(fields, "a", Long.toString(millisBefore(retainUntil, entry.createdAt())));
     add(fields, "l", Long.toString(entry.loadNanos() / 1_000));
     if (entry.contentType() != null) {
@@ -129,6 +133,8 @@ final class EntryFormat {
     return builder
         .staleWhileRevalidateUntil(retainUntil - number(fields, "w") * NANOS_PER_MILLI)
         .staleIfErrorUntil(retainUntil - number(fields, "e") * NANOS_PER_MILLI)
+        .revalidateUntil(
+            fields.containsKey("r") ? retainUntil - number(fields, "r") * NANOS_PER_MILLI : expiresAt)
         .loadNanos(number(fields, "l") * 1_000)
         .contentType(optionalText(fields, "mt"))
         .etag(optionalText(fields, "et"))

@@ -153,6 +153,7 @@ public final class RedisLink implements AutoCloseable {
               settings,
               resources,
               client instanceof RedisClusterClient cluster ? cluster : null,
+              () -> connection != null,
               settings.heartbeatInterval(),
               settings.heartbeatTimeout());
     }

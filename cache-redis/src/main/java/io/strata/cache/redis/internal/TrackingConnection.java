@@ -153,7 +153,9 @@ final class TrackingConnection {
               }
               // Trust what the server says it tracks, not what was asked.
               List<String> flags =
-                  info.getFlags().stream().map(flag -> flag.name().toLowerCase(java.util.Locale.ROOT)).toList();
+                  info.getFlags().stream()
+                      .map(flag -> flag.name().toLowerCase(java.util.Locale.ROOT))
+                      .toList();
               if (!flags.contains("bcast") || !info.getPrefixes().containsAll(prefixes)) {
                 dropped(attempt, "the server reports tracking " + flags + " " + info.getPrefixes());
                 return;

@@ -127,6 +127,7 @@ public final class TrackingListener implements AutoCloseable {
   private final Map<String, List<Subscription<?>>> subscriptions = new HashMap<>();
   private final List<String> prefixes = new CopyOnWriteArrayList<>();
   private final @Nullable RedisClusterClient clusterClient;
+  private final java.util.function.BooleanSupplier topologyKnown;
   private boolean started;
   private boolean closed;
 
@@ -134,10 +135,12 @@ public final class TrackingListener implements AutoCloseable {
       RedisLink.Settings settings,
       ClientResources resources,
       @Nullable RedisClusterClient clusterClient,
+      java.util.function.BooleanSupplier topologyKnown,
       Duration heartbeatInterval,
       Duration heartbeatTimeout) {
     this.settings = settings;
     this.clusterClient = clusterClient;
+    this.topologyKnown = topologyKnown;
     this.heartbeatInterval = heartbeatInterval;
     this.heartbeatTimeout = heartbeatTimeout;
     this.trackingClient = RedisClient.create(resources);
@@ -247,6 +250,11 @@ public final class TrackingListener implements AutoCloseable {
     }
     Map<String, RedisURI> masters = new LinkedHashMap<>();
     if (clusterClient != null) {
+      if (!topologyKnown.getAsBoolean()) {
+        // getPartitions() would block this thread to load the topology; the data connection
+        // loads it in the background, and the next tick looks again.
+        return;
+      }
       try {
         for (RedisClusterNode node : clusterClient.getPartitions()) {
           if (node.is(RedisClusterNode.NodeFlag.UPSTREAM) && !node.getSlots().isEmpty()) {
