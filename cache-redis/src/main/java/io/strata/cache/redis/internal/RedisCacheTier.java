@@ -101,12 +101,15 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
             settings.openDuration().toNanos(),
             settings.maxOpenDuration().toNanos(),
             this::breakerChanged);
+    // Bounded and expiring: a lease whose load never wrote (failed, or found nothing) lapses.
     this.leasesHeld =
-        com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
-            .expireAfterWrite(settings.lease().isZero() ? Duration.ofSeconds(1) : settings.lease())
-            .maximumSize(100_000)
-            .<String, Boolean>build()
-            .asMap();
+        settings.lease().isZero()
+            ? new java.util.concurrent.ConcurrentHashMap<>()
+            : com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+                .expireAfterWrite(settings.lease())
+                .maximumSize(100_000)
+                .<String, Boolean>build()
+                .asMap();
     // Last: it may suspend the local tier at once, until the namespace is tracked.
     this.invalidations =
         link.tracking()
