@@ -56,15 +56,35 @@ public final class CircuitBreaker {
     if (current.state() == State.CLOSED) {
       return true;
     }
-    if (current.state() == State.HALF_OPEN || ticker.read() - current.openUntil() < 0) {
+    long now = ticker.read();
+    if (current.state() == State.HALF_OPEN) {
+      // A probe that never reports (its caller vanished) must not hold the breaker forever.
+      if (now - current.openUntil() < 0) {
+        return false;
+      }
+    } else if (now - current.openUntil() < 0) {
       return false;
     }
-    Status probing = new Status(State.HALF_OPEN, 0, current.openNanos());
+    // While half-open, openUntil is when the probe is given up on.
+    Status probing = new Status(State.HALF_OPEN, now + current.openNanos(), current.openNanos());
     if (status.compareAndSet(current, probing)) {
-      listener.stateChanged(State.OPEN, State.HALF_OPEN, "probe");
+      if (current.state() == State.OPEN) {
+        listener.stateChanged(State.OPEN, State.HALF_OPEN, "probe");
+      }
       return true;
     }
     return false;
+  }
+
+  /**
+   * Ends the open period now, so the next call probes: for when Redis is known to be back (the
+   * connection was re-established), rather than waiting out a backoff grown during the outage.
+   */
+  public void probeSoon() {
+    Status current = status.get();
+    if (current.state() == State.OPEN) {
+      status.compareAndSet(current, new Status(State.OPEN, ticker.read(), current.openNanos()));
+    }
   }
 
   /** Reports a call that reached Redis and got an answer. */

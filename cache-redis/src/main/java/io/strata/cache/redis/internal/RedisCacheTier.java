@@ -81,6 +81,7 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
   private final AtomicBoolean loggedCorrupt = new AtomicBoolean();
   private final AtomicBoolean loggedTooLarge = new AtomicBoolean();
   private final TrackingListener.Subscription<K> invalidations;
+  private final AutoCloseable probeOnReconnect;
   /** Leases this tier took and has not yet released by writing; forgotten when they expire. */
   private final java.util.concurrent.ConcurrentMap<String, Boolean> leasesHeld;
 
@@ -101,6 +102,8 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
             settings.openDuration().toNanos(),
             settings.maxOpenDuration().toNanos(),
             this::breakerChanged);
+    // Redis back: probe at once instead of waiting out the backoff the outage grew.
+    this.probeOnReconnect = link.onConnected(breaker::probeSoon);
     // Bounded and expiring: a lease whose load never wrote (failed, or found nothing) lapses.
     this.leasesHeld =
         settings.lease().isZero()
@@ -340,6 +343,11 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
   public void close() {
     // The connections belong to the RedisCacheClient, shared with other caches.
     invalidations.close();
+    try {
+      probeOnReconnect.close();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   // ---------------------------------------------------------------- commands
@@ -379,6 +387,13 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
     } catch (UnavailableException e) {
       breaker.onFailure(e);
       throw e;
+    } catch (RuntimeException e) {
+      // Whatever else Lettuce throws, the breaker hears of it: a probe must always report.
+      UnavailableException failure =
+          new UnavailableException(
+              "Redis failed for cache '" + cacheName + "': " + RedisLink.rootMessage(e), e);
+      breaker.onFailure(failure);
+      throw failure;
     }
     breaker.onSuccess();
     return replies;

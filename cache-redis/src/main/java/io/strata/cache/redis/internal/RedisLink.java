@@ -70,6 +70,7 @@ public final class RedisLink implements AutoCloseable {
   private volatile long retryNanos = FIRST_RETRY.toNanos();
   private volatile boolean warnedDown;
   private @Nullable TrackingListener tracking;
+  private final List<Runnable> reconnectListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public RedisLink(Settings settings) {
     this.settings = settings;
@@ -160,6 +161,15 @@ public final class RedisLink implements AutoCloseable {
     return tracking;
   }
 
+  /**
+   * Calls {@code listener} whenever the connection is (re-)established; the returned handle
+   * removes it.
+   */
+  public AutoCloseable onConnected(Runnable listener) {
+    reconnectListeners.add(listener);
+    return () -> reconnectListeners.remove(listener);
+  }
+
   /** Returns the command timeout: what one call to Redis may add to a cache call. */
   public Duration commandTimeout() {
     return settings.commandTimeout();
@@ -198,7 +208,17 @@ public final class RedisLink implements AutoCloseable {
         (opened, error) -> {
           if (error == null) {
             opened.setTimeout(settings.commandTimeout());
+            opened.addListener(
+                new io.lettuce.core.RedisConnectionStateListener() {
+                  @Override
+                  public void onRedisConnected(
+                      io.lettuce.core.RedisChannelHandler<?, ?> handler,
+                      java.net.SocketAddress address) {
+                    reconnectListeners.forEach(Runnable::run);
+                  }
+                });
             connection = opened;
+            reconnectListeners.forEach(Runnable::run);
             retryNanos = FIRST_RETRY.toNanos();
             if (warnedDown) {
               LOG.info("Connected to Redis {}", settings.description());

@@ -72,6 +72,9 @@ class TileProxyRedisIT {
           return xCache.equals("HIT-LOCAL");
         },
         "A to serve the tile from its local tier");
+    // B hears of A's write to Redis asynchronously; heard after B's first read, it would evict
+    // what that read promoted. Wait for it, as a second instance in production simply would.
+    Await.until(WAIT, () -> invalidationsReceived(b) >= 1, "B to hear A's write");
     assertThat(Http.xCache(Http.get(b.uri(), tile))).isEqualTo("HIT-REDIS");
     assertThat(upstream.requests(tile)).as("upstream requests before the delete").isEqualTo(1);
 
