@@ -83,9 +83,9 @@ public final class RedisLink implements AutoCloseable {
     if (settings.cluster()) {
       RedisClusterClient clusterClient = RedisClusterClient.create(resources, settings.uris());
       ClusterClientOptions.Builder options = ClusterClientOptions.builder();
+      // Adaptive refreshes (MOVED, ASK, reconnects) are on by default since Lettuce 7.
       options.topologyRefreshOptions(
           ClusterTopologyRefreshOptions.builder()
-              .enableAllAdaptiveRefreshTriggers()
               .enablePeriodicRefresh(Duration.ofSeconds(30))
               .build());
       applyCommon(options);
