@@ -175,11 +175,6 @@ public final class RedisLink implements AutoCloseable {
     return settings.commandTimeout();
   }
 
-  /** Returns whether this link talks to a Redis Cluster. */
-  public boolean isCluster() {
-    return settings.cluster();
-  }
-
   /**
    * Returns the shared connection, or null if it is not open yet; then a connection attempt is
    * started in the background unless one is under way or the last failed too recently.

@@ -84,10 +84,6 @@ final class TrackingConnection {
     this.heartbeatTimeout = heartbeatTimeout;
   }
 
-  String node() {
-    return node;
-  }
-
   synchronized State state() {
     return state;
   }
