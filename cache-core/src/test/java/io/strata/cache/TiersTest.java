@@ -410,16 +410,9 @@ class TiersTest {
   void whileALowerTierIsSuspended_theLocalTierStaysEmpty_andFillsAgainAfterResume() {
     java.util.concurrent.atomic.AtomicReference<InvalidationSink<String>> sink =
         new java.util.concurrent.atomic.AtomicReference<>();
-    TierFactory<String, String> memory = InMemoryTier.factory("memory", store, Codec.utf8());
     try (MultiLevelCache<String, String> cache =
-        MultiLevelCache.<String, String>builder("suspended")
-            .ticker(ticker)
+        withSinkOfMemoryTier(sink)
             .executor(Runnable::run)
-            .tier(
-                context -> {
-                  sink.set(context.invalidations());
-                  return memory.create(context);
-                })
             .loader(key -> "loaded-" + key)
             .build()) {
       cache.get("held");
@@ -449,18 +442,11 @@ class TiersTest {
   void aLoadThatStartedWhileSuspended_writesBelow_butNeverFillsTheLocalTier() throws Exception {
     java.util.concurrent.atomic.AtomicReference<InvalidationSink<String>> sink =
         new java.util.concurrent.atomic.AtomicReference<>();
-    TierFactory<String, String> memory = InMemoryTier.factory("memory", store, Codec.utf8());
     CountDownLatch loading = new CountDownLatch(1);
     CountDownLatch finish = new CountDownLatch(1);
     try (MultiLevelCache<String, String> cache =
-        MultiLevelCache.<String, String>builder("suspended")
-            .ticker(ticker)
+        withSinkOfMemoryTier(sink)
             .executor(pool)
-            .tier(
-                context -> {
-                  sink.set(context.invalidations());
-                  return memory.create(context);
-                })
             .loader(
                 key -> {
                   loading.countDown();
@@ -503,42 +489,33 @@ class TiersTest {
         MultiLevelCache.<String, String>builder("raced")
             .ticker(ticker)
             .tier(
-                context -> {
-                  CacheTier<String, String> inner = memory.create(context);
-                  return new CacheTier<>() {
-                    @Override
-                    public String name() {
-                      return inner.name();
-                    }
-
-                    @Override
-                    public @Nullable CacheEntry<String> get(String key) {
-                      return inner.get(key);
-                    }
-
-                    @Override
-                    public void put(String key, CacheEntry<String> entry) {
-                      inner.put(key, entry);
-                      // Another instance writes right after; its invalidation arrives now.
-                      context.invalidations().invalidate(List.of(key));
-                    }
-
-                    @Override
-                    public void invalidate(String key) {
-                      inner.invalidate(key);
-                    }
-
-                    @Override
-                    public void invalidateAll() {
-                      inner.invalidateAll();
-                    }
-                  };
-                })
+                context ->
+                    new ForwardingTier(memory.create(context)) {
+                      @Override
+                      public void put(String key, CacheEntry<String> entry) {
+                        super.put(key, entry);
+                        // Another instance writes right after; its invalidation arrives now.
+                        context.invalidations().invalidate(List.of(key));
+                      }
+                    })
             .build()) {
       cache.put("k", "mine");
 
       assertThat(cache.advanced().estimatedLocalSize()).isZero();
       assertThat(cache.getIfPresent("k")).isEqualTo("mine"); // read below, where it was written
     }
+  }
+
+  /** Starts a cache over the shared memory tier, handing the test that tier's invalidation sink. */
+  private MultiLevelCacheBuilder<String, String> withSinkOfMemoryTier(
+      java.util.concurrent.atomic.AtomicReference<InvalidationSink<String>> sink) {
+    TierFactory<String, String> memory = InMemoryTier.factory("memory", store, Codec.utf8());
+    return MultiLevelCache.<String, String>builder("suspended")
+        .ticker(ticker)
+        .tier(
+            context -> {
+              sink.set(context.invalidations());
+              return memory.create(context);
+            });
   }
 }

@@ -12,10 +12,9 @@ import io.strata.cache.redis.RedisCacheClient;
 import io.strata.cache.redis.RedisConnectionOptions;
 import io.strata.cache.redis.RedisTier;
 import io.strata.cache.redis.harness.Await;
+import io.strata.cache.redis.harness.CloseAfterEach;
 import io.strata.cache.redis.harness.RedisExtension;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -28,13 +27,10 @@ class RedisTierMetersIT {
   private static final Duration SOON = Duration.ofSeconds(10);
 
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-  private final List<AutoCloseable> toClose = new ArrayList<>();
+  @RegisterExtension final CloseAfterEach toClose = new CloseAfterEach();
 
   @AfterEach
   void closeAll() throws Exception {
-    for (int i = toClose.size() - 1; i >= 0; i--) {
-      toClose.get(i).close();
-    }
     REDIS.server().resume();
   }
 
@@ -95,11 +91,7 @@ class RedisTierMetersIT {
     MultiLevelCache<String, String> cache = instance("dropped");
     StrataCacheMetrics.monitor(registry, cache);
 
-    for (String line : REDIS.server().clientList().split("\r?\n")) {
-      if (line.contains("name=strata-invalidations")) {
-        REDIS.server().clientKill("ID", line.substring(3, line.indexOf(' ')));
-      }
-    }
+    REDIS.server().killClientsNamed("strata-invalidations");
 
     Await.until(
         SOON,

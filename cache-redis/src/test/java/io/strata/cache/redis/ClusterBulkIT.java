@@ -115,15 +115,6 @@ class ClusterBulkIT {
 
   /** Script calls on all nodes, read directly (not through the proxies). */
   private static long scriptCalls() {
-    long calls = 0;
-    for (RedisNode node : REDIS.nodes()) {
-      for (String line : node.info("commandstats").split("\r?\n")) {
-        if (line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:")) {
-          String rest = line.substring(line.indexOf("calls=") + 6);
-          calls += Long.parseLong(rest.substring(0, rest.indexOf(',')));
-        }
-      }
-    }
-    return calls;
+    return REDIS.nodes().stream().mapToLong(node -> node.commandCalls("evalsha", "eval")).sum();
   }
 }

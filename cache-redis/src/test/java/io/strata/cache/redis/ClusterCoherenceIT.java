@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.strata.cache.MultiLevelCache;
 import io.strata.cache.codec.Codec;
 import io.strata.cache.redis.harness.Await;
+import io.strata.cache.redis.harness.CloseAfterEach;
 import io.strata.cache.redis.harness.RedisExtension;
 import io.strata.cache.redis.harness.RedisNode;
 import java.time.Duration;
@@ -12,7 +13,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -23,14 +23,8 @@ class ClusterCoherenceIT {
 
   private static final Duration SOON = Duration.ofSeconds(10);
 
-  private final List<AutoCloseable> toClose = new ArrayList<>();
+  @RegisterExtension final CloseAfterEach toClose = new CloseAfterEach();
 
-  @AfterEach
-  void closeAll() throws Exception {
-    for (int i = toClose.size() - 1; i >= 0; i--) {
-      toClose.get(i).close();
-    }
-  }
 
   private MultiLevelCache<String, String> instance(String name) {
     RedisCacheClient client =
@@ -62,28 +56,14 @@ class ClusterCoherenceIT {
     return keys;
   }
 
+  /** Returns the node serving {@code redisKey}, by its port. */
   private static String nodeOf(String redisKey) {
-    RedisNode any = REDIS.nodes().get(0);
-    long slot = (Long) any.command("CLUSTER", "KEYSLOT", redisKey);
-    for (String line : String.valueOf(any.command("CLUSTER", "NODES")).split("\n")) {
-      if (line.contains("master") && ownsSlot(line, slot)) {
-        return line.substring(0, line.indexOf(' '));
+    for (RedisNode node : REDIS.nodes()) {
+      if (node.servesKey(redisKey)) {
+        return node.host() + ":" + node.port();
       }
     }
-    throw new AssertionError("no master owns slot " + slot);
-  }
-
-  private static boolean ownsSlot(String nodesLine, long slot) {
-    String[] parts = nodesLine.trim().split(" ");
-    for (int i = 8; i < parts.length; i++) {
-      String[] range = parts[i].split("-");
-      long from = Long.parseLong(range[0]);
-      long to = range.length > 1 ? Long.parseLong(range[1]) : from;
-      if (slot >= from && slot <= to) {
-        return true;
-      }
-    }
-    return false;
+    throw new AssertionError("no master serves " + redisKey);
   }
 
   @Test

@@ -5,12 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.strata.cache.MultiLevelCache;
 import io.strata.cache.codec.Codec;
 import io.strata.cache.redis.harness.Await;
+import io.strata.cache.redis.harness.CloseAfterEach;
 import io.strata.cache.redis.harness.RedisExtension;
 import io.strata.cache.redis.harness.RedisNode;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -19,14 +17,8 @@ class ClusterFailoverIT {
 
   @RegisterExtension static final RedisExtension REDIS = RedisExtension.clusterWithReplicas();
 
-  private final List<AutoCloseable> toClose = new ArrayList<>();
+  @RegisterExtension final CloseAfterEach toClose = new CloseAfterEach();
 
-  @AfterEach
-  void closeAll() throws Exception {
-    for (int i = toClose.size() - 1; i >= 0; i--) {
-      toClose.get(i).close();
-    }
-  }
 
   private RedisCacheClient client() {
     RedisCacheClient client =
@@ -90,33 +82,11 @@ class ClusterFailoverIT {
 
   /** Returns a key whose slot {@code node} serves. */
   private static String keyOn(RedisNode node) {
-    String myself = String.valueOf(node.command("CLUSTER", "MYID"));
-    String mine = "";
-    for (String line : String.valueOf(node.command("CLUSTER", "NODES")).split("\n")) {
-      if (line.startsWith(myself)) {
-        mine = line;
-      }
-    }
     for (int i = 0; i < 10_000; i++) {
-      String key = "k" + i;
-      long slot = (Long) node.command("CLUSTER", "KEYSLOT", "strata:failover:" + key);
-      if (covers(mine, slot)) {
-        return key;
+      if (node.servesKey("strata:failover:k" + i)) {
+        return "k" + i;
       }
     }
     throw new AssertionError("no key found on " + node);
-  }
-
-  private static boolean covers(String line, long slot) {
-    String[] parts = line.trim().split(" ");
-    for (int i = 8; i < parts.length; i++) {
-      String[] range = parts[i].split("-");
-      long from = Long.parseLong(range[0]);
-      long to = range.length > 1 ? Long.parseLong(range[1]) : from;
-      if (slot >= from && slot <= to) {
-        return true;
-      }
-    }
-    return false;
   }
 }

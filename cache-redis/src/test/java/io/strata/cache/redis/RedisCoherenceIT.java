@@ -7,15 +7,14 @@ import io.strata.cache.MultiLevelCache;
 import io.strata.cache.TierHealth;
 import io.strata.cache.codec.Codec;
 import io.strata.cache.redis.harness.Await;
+import io.strata.cache.redis.harness.CloseAfterEach;
 import io.strata.cache.redis.harness.FaultProxy;
 import io.strata.cache.redis.harness.RedisExtension;
 import io.strata.cache.redis.harness.RedisNode;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -32,7 +31,7 @@ class RedisCoherenceIT {
   private static final Duration SOON = Duration.ofSeconds(10);
 
   private final AtomicInteger loads = new AtomicInteger();
-  private final List<AutoCloseable> toClose = new ArrayList<>();
+  @RegisterExtension final CloseAfterEach toClose = new CloseAfterEach();
 
   @BeforeEach
   void redisIsUp() {
@@ -43,12 +42,6 @@ class RedisCoherenceIT {
     REDIS.flushAll();
   }
 
-  @AfterEach
-  void closeAll() throws Exception {
-    for (int i = toClose.size() - 1; i >= 0; i--) {
-      toClose.get(i).close();
-    }
-  }
 
   private RedisCacheClient client(String uri) {
     RedisCacheClient client =
@@ -126,9 +119,9 @@ class RedisCoherenceIT {
     // B's read reaches Redis and reads "old"; its reply is held while A writes "new", and the
     // invalidation (on B's tracking connection, not held) arrives before the reply.
     proxy.holdReplies();
-    long readsBefore = scriptCalls();
+    long readsBefore = REDIS.server().commandCalls("evalsha", "eval");
     CompletableFuture<String> read = CompletableFuture.supplyAsync(() -> b.getIfPresent("k"));
-    Await.until(SOON, () -> scriptCalls() > readsBefore, "B's read on the server");
+    Await.until(SOON, () -> REDIS.server().commandCalls("evalsha", "eval") > readsBefore, "B's read on the server");
     a.put("k", "new");
     Await.until(SOON, () -> heard.invalidationsReceived.get() >= 2, "B to hear the racing put");
     proxy.releaseReplies();
@@ -153,7 +146,7 @@ class RedisCoherenceIT {
     }
 
     proxy.cutAfterBytes(0); // new tracking connections fail until healed: the gap stays open
-    long killed = killTrackingConnectionsVia(proxy);
+    long killed = REDIS.server().killClientsNamed("strata-invalidations");
     assertThat(killed).isPositive();
 
     Await.until(SOON, () -> observed.flushes.contains("disconnect"), "B to flush on the drop");
@@ -175,21 +168,10 @@ class RedisCoherenceIT {
     }
   }
 
-  /** Kills, by id, the tracking connections that come through {@code proxy}. */
-  private static long killTrackingConnectionsVia(FaultProxy proxy) {
-    long killed = 0;
-    for (String line : REDIS.server().clientList().split("\r?\n")) {
-      if (line.contains("name=strata-invalidations")) {
-        String id = line.substring(3, line.indexOf(' '));
-        killed += REDIS.server().clientKill("ID", id);
-      }
-    }
-    return killed;
-  }
-
   @Test
   void aServerRestart_flushes_andNoLocalFillHappensBeforeTrackingIsReArmed() {
-    MultiLevelCache<String, String> b = instance(client(REDIS.uri()), "restart");
+    RedisCacheClient clientB = client(REDIS.uri());
+    MultiLevelCache<String, String> b = instance(clientB, "restart");
     CountingObserver observed = observe(b);
     b.get("k");
     settleLocally(b, "k");
@@ -203,7 +185,7 @@ class RedisCoherenceIT {
 
     REDIS.server().restart();
     RedisTierKit.awaitCoherent(b);
-    List<InvalidationStatus> status = toCloseClient(b).invalidationStatus();
+    List<InvalidationStatus> status = clientB.invalidationStatus();
     assertThat(status).hasSize(1);
     assertThat(status.get(0).state()).isEqualTo("ARMED");
     assertThat(status.get(0).serverFlags()).contains("on", "bcast", "noloop");
@@ -213,15 +195,6 @@ class RedisCoherenceIT {
 
     b.get("after");
     settleLocally(b, "after");
-  }
-
-  private RedisCacheClient toCloseClient(MultiLevelCache<String, String> cache) {
-    for (AutoCloseable closeable : toClose) {
-      if (closeable instanceof RedisCacheClient client) {
-        return client;
-      }
-    }
-    throw new AssertionError("no client");
   }
 
   @Test
@@ -312,17 +285,6 @@ class RedisCoherenceIT {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("\"strata:users:admin:\"")
         .hasMessageContaining("overlaps \"strata:users:\"");
-  }
-
-  private static long scriptCalls() {
-    long calls = 0;
-    for (String line : REDIS.server().info("commandstats").split("\r?\n")) {
-      if (line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:")) {
-        String rest = line.substring(line.indexOf("calls=") + 6);
-        calls += Long.parseLong(rest.substring(0, rest.indexOf(',')));
-      }
-    }
-    return calls;
   }
 
   private static void sleep(Duration duration) {

@@ -221,29 +221,19 @@ class RedisDataPathIT {
       writer.putAll(values);
       // Teach the server the script, so the batch below is not split by a NOSCRIPT retry.
       reader.getIfPresent("warm");
-      long callsBefore = evalshaCalls();
+      long callsBefore = REDIS.server().commandCalls("evalsha");
 
       proxy.holdReplies();
       CompletableFuture<Map<String, String>> read =
           CompletableFuture.supplyAsync(() -> reader.getAll(keys));
       // With replies held, the server can only have all 100 reads if they were sent together.
       Await.until(
-          Duration.ofSeconds(5), () -> evalshaCalls() - callsBefore >= 100, "100 reads on the server");
+          Duration.ofSeconds(5), () -> REDIS.server().commandCalls("evalsha") - callsBefore >= 100, "100 reads on the server");
       assertThat(read).isNotDone();
       proxy.releaseReplies();
 
       assertThat(read.get()).isEqualTo(values);
     }
-  }
-
-  private long evalshaCalls() {
-    for (String line : admin.info("commandstats").split("\r?\n")) {
-      if (line.startsWith("cmdstat_evalsha:")) {
-        String calls = line.substring(line.indexOf("calls=") + 6);
-        return Long.parseLong(calls.substring(0, calls.indexOf(',')));
-      }
-    }
-    return 0;
   }
 
   // ---------------------------------------------------------------- unreadable entries

@@ -6,6 +6,7 @@ import io.strata.cache.MultiLevelCache;
 import io.strata.cache.TierHealth;
 import io.strata.cache.codec.Codec;
 import io.strata.cache.redis.harness.Await;
+import io.strata.cache.redis.harness.CloseAfterEach;
 import io.strata.cache.redis.harness.FaultProxy;
 import io.strata.cache.redis.harness.RedisExtension;
 import io.strata.cache.redis.harness.RedisNode;
@@ -39,7 +40,7 @@ class RedisFailureIT {
   private static final Duration COMMAND_TIMEOUT = Duration.ofMillis(200);
 
   private final AtomicInteger loads = new AtomicInteger();
-  private final List<AutoCloseable> toClose = new ArrayList<>();
+  @RegisterExtension final CloseAfterEach toClose = new CloseAfterEach();
 
   @BeforeEach
   void redisIsUp() {
@@ -51,9 +52,6 @@ class RedisFailureIT {
 
   @AfterEach
   void closeAll() throws Exception {
-    for (int i = toClose.size() - 1; i >= 0; i--) {
-      toClose.get(i).close();
-    }
     RedisNode server = REDIS.server();
     if (server.isRunning()) {
       server.resume();
@@ -198,7 +196,7 @@ class RedisFailureIT {
       cache.get("q" + i);
       cache.put("r" + i, "v");
     }
-    assertThat(scriptCalls()).isEqualTo(before);
+    assertThat(REDIS.server().commandCalls("evalsha", "eval", "unlink")).isEqualTo(before);
     assertThat(observer.writesDropped.get()).isGreaterThanOrEqualTo(200);
   }
 
@@ -208,7 +206,7 @@ class RedisFailureIT {
     Await.until(
         Duration.ofSeconds(10),
         () -> {
-          long now = scriptCalls();
+          long now = REDIS.server().commandCalls("evalsha", "eval", "unlink");
           boolean stable = now == last[0];
           last[0] = now;
           if (!stable) {
@@ -218,19 +216,6 @@ class RedisFailureIT {
         },
         "the commands queued during the pause to drain");
     return last[0];
-  }
-
-  private static long scriptCalls() {
-    long calls = 0;
-    for (String line : REDIS.server().info("commandstats").split("\r?\n")) {
-      if (line.startsWith("cmdstat_evalsha:")
-          || line.startsWith("cmdstat_eval:")
-          || line.startsWith("cmdstat_unlink:")) {
-        String rest = line.substring(line.indexOf("calls=") + 6);
-        calls += Long.parseLong(rest.substring(0, rest.indexOf(',')));
-      }
-    }
-    return calls;
   }
 
   @Test

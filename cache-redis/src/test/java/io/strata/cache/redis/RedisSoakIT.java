@@ -174,12 +174,7 @@ class RedisSoakIT {
   /** Kills one connection named strata-* (data or invalidations) at random; returns 1 if it did. */
   private static int killOneStrataConnection() {
     try {
-      List<String> ids = new ArrayList<>();
-      for (String line : REDIS.server().clientList().split("\r?\n")) {
-        if (line.contains("name=strata-")) {
-          ids.add(line.substring(3, line.indexOf(' ')));
-        }
-      }
+      List<String> ids = REDIS.server().clientIdsNamed("strata-");
       if (ids.isEmpty()) {
         return 0;
       }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strata.cache.MultiLevelCache;
 import io.strata.cache.codec.Codec;
+import io.strata.cache.redis.harness.CloseAfterEach;
 import io.strata.cache.redis.harness.RedisExtension;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,7 +15,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -25,19 +25,13 @@ class RedisStampedeIT {
   @RegisterExtension static final RedisExtension REDIS = RedisExtension.standalone();
 
   private final AtomicInteger loads = new AtomicInteger();
-  private final List<AutoCloseable> toClose = new ArrayList<>();
+  @RegisterExtension final CloseAfterEach toClose = new CloseAfterEach();
 
   @BeforeEach
   void emptyRedis() {
     REDIS.flushAll();
   }
 
-  @AfterEach
-  void closeAll() throws Exception {
-    for (int i = toClose.size() - 1; i >= 0; i--) {
-      toClose.get(i).close();
-    }
-  }
 
   private MultiLevelCache<String, String> instance(Duration loadTime) {
     RedisCacheClient client =

@@ -190,6 +190,63 @@ public final class RedisNode {
     return String.valueOf(command("CLIENT", "LIST"));
   }
 
+  /** Returns the ids of the connections whose client name starts with {@code namePrefix}. */
+  public java.util.List<String> clientIdsNamed(String namePrefix) {
+    java.util.List<String> ids = new java.util.ArrayList<>();
+    for (String line : clientList().split("\r?\n")) {
+      if (line.contains(" name=" + namePrefix)) {
+        ids.add(line.substring("id=".length(), line.indexOf(' ')));
+      }
+    }
+    return ids;
+  }
+
+  /** Kills, by id, every connection whose client name starts with {@code namePrefix}. */
+  public long killClientsNamed(String namePrefix) {
+    long killed = 0;
+    for (String id : clientIdsNamed(namePrefix)) {
+      killed += clientKill("ID", id);
+    }
+    return killed;
+  }
+
+  /**
+   * Returns how many times this server ran the given commands (lower case, as {@code INFO
+   * commandstats} names them: {@code "evalsha"}, {@code "unlink"}).
+   */
+  public long commandCalls(String... commands) {
+    long calls = 0;
+    for (String line : info("commandstats").split("\r?\n")) {
+      for (String command : commands) {
+        if (line.startsWith("cmdstat_" + command + ":")) {
+          String rest = line.substring(line.indexOf("calls=") + "calls=".length());
+          calls += Long.parseLong(rest.substring(0, rest.indexOf(',')));
+        }
+      }
+    }
+    return calls;
+  }
+
+  /** Cluster: returns whether this node is the master serving {@code key}'s slot. */
+  public boolean servesKey(String key) {
+    long slot = (Long) Objects.requireNonNull(command("CLUSTER", "KEYSLOT", key));
+    for (String line : String.valueOf(command("CLUSTER", "NODES")).split("\n")) {
+      if (!line.contains("myself")) {
+        continue;
+      }
+      String[] parts = line.trim().split(" ");
+      for (int i = 8; i < parts.length; i++) {
+        String[] range = parts[i].split("-");
+        long from = Long.parseLong(range[0]);
+        long to = range.length > 1 ? Long.parseLong(range[1]) : from;
+        if (slot >= from && slot <= to) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   /** {@code SHUTDOWN NOSAVE}, then waits for the process to exit (SIGKILL after 10 s). */
   public void shutdownNoSave() {
     LocalProcess p = local("shutdownNoSave()");
