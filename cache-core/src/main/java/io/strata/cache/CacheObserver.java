@@ -58,7 +58,10 @@ public interface CacheObserver {
    */
   default void staleServed(String cause) {}
 
-  /** {@code tier} reported {@code keys} keys changed elsewhere. */
+  /**
+   * {@code tier} reported {@code keys} keys changed elsewhere; called after their copies in the
+   * tiers above were dropped.
+   */
   default void invalidationReceived(String tier, int keys) {}
 
   /** The tiers above {@code tier} were flushed, for {@code reason}. */

@@ -54,6 +54,47 @@ class MultiLevelCacheTest {
     users.close();
   }
 
+  // Reading the clock costs about as much as the rest of a local hit (benchmarks/README.md).
+  @Test
+  void localHit_readsTheClockAtMostOnce_andNeverServesAnExpiredEntry() {
+    AtomicInteger reads = new AtomicInteger();
+    Ticker counting =
+        () -> {
+          reads.incrementAndGet();
+          return ticker.read();
+        };
+    try (MultiLevelCache<String, String> cache =
+        MultiLevelCache.<String, String>builder("clock")
+            .ticker(counting)
+            .executor(Runnable::run)
+            .ttl(Duration.ofMinutes(1))
+            .loader(loader)
+            .build()) {
+      cache.get("a");
+      reads.set(0);
+      assertThat(cache.get("a")).isEqualTo("value-of-a");
+      assertThat(cache.getIfPresent("a")).isEqualTo("value-of-a");
+      assertThat(cache.lookup("a").tier()).isEqualTo("local");
+      assertThat(reads).as("clock readings for three local hits").hasValueLessThanOrEqualTo(3);
+
+      ticker.advance(Duration.ofMinutes(1));
+      assertThat(cache.getIfPresent("a")).isNull();
+      assertThat(cache.get("a")).isEqualTo("value-of-a");
+      assertThat(loads).hasValue(2);
+    }
+  }
+
+  @Test
+  void localHit_onAnEntryKeptPastExpiry_checksFreshnessWithTheClock() {
+    try (MultiLevelCache<String, String> cache =
+        builder().staleIfError(Duration.ofMinutes(5)).loader(loader).build()) {
+      cache.get("a");
+      ticker.advance(Duration.ofMinutes(1));
+      assertThat(cache.lookup("a").tier()).as("expired, so not a local hit").isNotEqualTo("local");
+      assertThat(loads).hasValue(2);
+    }
+  }
+
   @Test
   void get_missThenHit_loadsOnce() {
     try (MultiLevelCache<String, String> cache = builder().loader(loader).build()) {

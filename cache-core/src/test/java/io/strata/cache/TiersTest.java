@@ -51,6 +51,22 @@ class TiersTest {
   }
 
   @Test
+  void localHitCount_countsOnlyWhatTheLocalTierAnswered_andStatsCountEveryHit() {
+    try (MultiLevelCache<String, String> writer = instance().build();
+        MultiLevelCache<String, String> reader = instance().build()) {
+      writer.put("k", "v");
+
+      reader.get("k"); // from the lower tier, promoted
+      reader.get("k"); // local
+      reader.getIfPresent("k"); // local
+      reader.getAll(List.of("k")); // local
+
+      assertThat(reader.advanced().localHitCount()).isEqualTo(3);
+      assertThat(reader.stats().hitCount()).isEqualTo(4);
+    }
+  }
+
+  @Test
   void aValueInTheLowerTier_isServedFromIt_thenPromotedToLocal() {
     try (MultiLevelCache<String, String> writer = instance().build();
         MultiLevelCache<String, String> reader = instance().build()) {

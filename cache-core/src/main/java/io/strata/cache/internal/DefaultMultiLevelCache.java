@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The multi-level cache engine.
  *
- * <p>Reads: the local tier first, with one ticker reading and no allocation on a fresh hit. On a
+ * <p>Reads: the local tier first, with no allocation and at most one ticker reading (Caffeine's
+ * own, unless the entry is kept past its expiry or refresh-ahead is on) on a fresh hit. On a
  * miss, one caller per key (the leader) walks the lower tiers and, if none has the key, calls the
  * loader; concurrent callers wait for the leader's future. No user code ever runs inside a map
  * computation, so a slow load of one key cannot block another key.
@@ -74,6 +75,9 @@ public final class DefaultMultiLevelCache<K, V>
       new ConcurrentHashMap<>();
   private final @Nullable Cache<K, AtomicInteger> readCounts;
 
+  // Local hits apart from the others only so that meters can read them (localHitCount) instead of
+  // adding one more atomic operation of their own to the hot path.
+  private final LongAdder localHits = new LongAdder();
   private final LongAdder hits = new LongAdder();
   private final LongAdder misses = new LongAdder();
   private final LongAdder loadSuccesses = new LongAdder();
@@ -148,10 +152,15 @@ public final class DefaultMultiLevelCache<K, V>
   public @Nullable V get(K key, Loader<? super K, V> loader) {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(loader, "loader");
-    long now = ticker.read();
     CacheEntry<V> entry = local.get(key);
+    if (entry != null && refreshAhead == null && freshWhileHeld(entry)) {
+      localHits.increment();
+      observers.tierHit(LocalTier.NAME);
+      return entry.value();
+    }
+    long now = ticker.read();
     if (entry != null && entry.isFresh(now)) {
-      hits.increment();
+      localHits.increment();
       observers.tierHit(LocalTier.NAME);
       if (refreshAhead != null) {
         maybeRefreshAhead(key, entry, now, cast(loader));
@@ -161,13 +170,22 @@ public final class DefaultMultiLevelCache<K, V>
     return join(read(key, cast(loader), entry, now, true)).value();
   }
 
+  /**
+   * Whether the local tier holds {@code entry} only while it is fresh, so that the tier handing
+   * it out already proves it fresh: Caffeine checked the entry against its own clock reading, and
+   * a second reading would cost as much as the rest of a hit. Entries kept past their expiry (for
+   * stale serving or revalidation) still need the caller's clock.
+   */
+  private static boolean freshWhileHeld(CacheEntry<?> entry) {
+    return entry.retainUntil() - entry.expiresAt() <= 0;
+  }
+
   @Override
   public @Nullable V getIfPresent(K key) {
     Objects.requireNonNull(key, "key");
-    long now = ticker.read();
     CacheEntry<V> entry = local.get(key);
-    if (entry != null && entry.isFresh(now)) {
-      hits.increment();
+    if (entry != null && (freshWhileHeld(entry) || entry.isFresh(ticker.read()))) {
+      localHits.increment();
       observers.tierHit(LocalTier.NAME);
       return entry.value();
     }
@@ -224,10 +242,15 @@ public final class DefaultMultiLevelCache<K, V>
   public Lookup<V> lookup(K key) {
     Objects.requireNonNull(key, "key");
     Loader<K, V> loader = requireLoader();
-    long now = ticker.read();
     CacheEntry<V> entry = local.get(key);
+    if (entry != null && refreshAhead == null && freshWhileHeld(entry)) {
+      localHits.increment();
+      observers.tierHit(LocalTier.NAME);
+      return new Lookup<>(entry.value(), LocalTier.NAME, false);
+    }
+    long now = ticker.read();
     if (entry != null && entry.isFresh(now)) {
-      hits.increment();
+      localHits.increment();
       observers.tierHit(LocalTier.NAME);
       if (refreshAhead != null) {
         maybeRefreshAhead(key, entry, now, loader);
@@ -245,7 +268,7 @@ public final class DefaultMultiLevelCache<K, V>
     long now = ticker.read();
     CacheEntry<V> entry = local.get(key);
     if (entry != null && entry.isFresh(now)) {
-      hits.increment();
+      localHits.increment();
       observers.tierHit(LocalTier.NAME);
       if (refreshAhead != null) {
         maybeRefreshAhead(key, entry, now, loader);
@@ -307,7 +330,7 @@ public final class DefaultMultiLevelCache<K, V>
       Objects.requireNonNull(key, "keys contains a null key");
       CacheEntry<V> entry = local.get(key);
       if (entry != null && entry.isFresh(now)) {
-        hits.increment();
+        localHits.increment();
         observers.tierHit(LocalTier.NAME);
         if (entry.value() != null) {
           result.put(key, entry.value());
@@ -530,7 +553,7 @@ public final class DefaultMultiLevelCache<K, V>
       Objects.requireNonNull(key, "keys contains a null key");
       CacheEntry<V> entry = local.get(key);
       if (entry != null && entry.isFresh(now)) {
-        hits.increment();
+        localHits.increment();
         observers.tierHit(LocalTier.NAME);
         V value = entry.value();
         if (value != null) {
@@ -985,7 +1008,7 @@ public final class DefaultMultiLevelCache<K, V>
   @Override
   public CacheStats stats() {
     return new CacheStats(
-        hits.sum(),
+        localHits.sum() + hits.sum(),
         misses.sum(),
         loadSuccesses.sum(),
         loadFailures.sum(),
@@ -1018,6 +1041,11 @@ public final class DefaultMultiLevelCache<K, V>
   @Override
   public long estimatedLocalSize() {
     return local.estimatedSize();
+  }
+
+  @Override
+  public long localHitCount() {
+    return localHits.sum();
   }
 
   @Override
@@ -1193,8 +1221,6 @@ public final class DefaultMultiLevelCache<K, V>
 
     @Override
     public void invalidate(Collection<? extends K> keys) {
-      String tier = tierName();
-      observers.invalidationReceived(tier, keys.size());
       List<GuardedTier<K, V>> tiers = lower == null ? List.of() : lower;
       for (K key : keys) {
         stamps.bump(key);
@@ -1203,6 +1229,8 @@ public final class DefaultMultiLevelCache<K, V>
         }
         local.invalidate(key);
       }
+      // Observed once applied, so an observer timing propagation sees the copies gone.
+      observers.invalidationReceived(tierName(), keys.size());
     }
 
     @Override

@@ -134,7 +134,7 @@ public final class StrataCacheMetrics<K, V> extends CacheMeterBinder<MultiLevelC
     }
     MultiLevelCache.Advanced<K, V> advanced = cache.advanced();
     MeteringObserver observer =
-        MeteringObserver.register(registry, getTagsWithCacheName(), advanced.tierNames());
+        MeteringObserver.register(registry, cache, getTagsWithCacheName());
     MeteringObserver.registerHealthGauges(registry, cache, getTagsWithCacheName());
     advanced.addObserver(observer);
   }

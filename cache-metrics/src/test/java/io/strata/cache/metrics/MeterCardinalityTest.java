@@ -61,7 +61,7 @@ class MeterCardinalityTest {
               registry
                   .get("cache.tier.gets")
                   .tags("tier", "redis", "result", "miss")
-                  .counter()
+                  .functionCounter()
                   .count())
           .isGreaterThan(500_000);
       assertThat(registry.get("cache.tier.errors").tags("operation", "get").counter().count())

@@ -1,6 +1,7 @@
 package io.strata.cache.metrics.internal;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
@@ -12,6 +13,8 @@ import io.strata.cache.TierHealth;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Records a cache's observer events into meters resolved once, when bound: one array slot per tier
@@ -50,9 +53,9 @@ public final class MeteringObserver implements CacheObserver {
   /** Every tier, top (local) first; the lower tiers are {@code tiers[1..]}. */
   private final String[] tiers;
 
-  // Indexed like tiers.
-  private final Counter[] hits;
-  private final Counter[] misses;
+  // Indexed like tiers; hits[0] stays unused: the cache counts local hits itself.
+  private final LongAdder[] hits;
+  private final LongAdder[] misses;
   private final Counter[] tooLarge;
   // Promotions go into every tier but the lowest: indexed like tiers, one shorter.
   private final Counter[] promotions;
@@ -72,12 +75,13 @@ public final class MeteringObserver implements CacheObserver {
   private final Counter refreshFailure;
   private final TaggedCounters stale;
 
-  private MeteringObserver(MeterRegistry registry, Tags cacheTags, List<String> tierNames) {
+  private MeteringObserver(MeterRegistry registry, MultiLevelCache<?, ?> cache, Tags cacheTags) {
+    List<String> tierNames = cache.advanced().tierNames();
     int count = tierNames.size();
     int lower = count - 1;
     tiers = tierNames.toArray(String[]::new);
-    hits = new Counter[count];
-    misses = new Counter[count];
+    hits = new LongAdder[count];
+    misses = new LongAdder[count];
     tooLarge = new Counter[count];
     promotions = new Counter[lower];
     latency = new Timer[lower][];
@@ -90,8 +94,15 @@ public final class MeteringObserver implements CacheObserver {
 
     for (int t = 0; t < count; t++) {
       Tags tier = cacheTags.and("tier", tiers[t]);
-      hits[t] = tierGets(registry, tier, "hit");
-      misses[t] = tierGets(registry, tier, "miss");
+      hits[t] = new LongAdder();
+      misses[t] = new LongAdder();
+      if (t == 0) {
+        // Read from the cache's own count: an increment here would cost a quarter of a hit.
+        tierGets(registry, tier, "hit", cache, c -> c.advanced().localHitCount());
+      } else {
+        tierGets(registry, tier, "hit", hits[t], LongAdder::sum);
+      }
+      tierGets(registry, tier, "miss", misses[t], LongAdder::sum);
       tooLarge[t] =
           counter(registry, TIER_TOO_LARGE, tier, "Values the tier declined to store as too large");
       if (t < lower) {
@@ -181,11 +192,11 @@ public final class MeteringObserver implements CacheObserver {
    * caller adds it to the cache.
    */
   public static MeteringObserver register(
-      MeterRegistry registry, Iterable<Tag> cacheTags, List<String> tierNames) {
-    if (tierNames.isEmpty()) {
+      MeterRegistry registry, MultiLevelCache<?, ?> cache, Iterable<Tag> cacheTags) {
+    if (cache.advanced().tierNames().isEmpty()) {
       throw new IllegalArgumentException("a cache has at least its local tier");
     }
-    return new MeteringObserver(registry, Tags.of(cacheTags), tierNames);
+    return new MeteringObserver(registry, cache, Tags.of(cacheTags));
   }
 
   /**
@@ -218,8 +229,10 @@ public final class MeteringObserver implements CacheObserver {
     };
   }
 
-  private static Counter tierGets(MeterRegistry registry, Tags tier, String result) {
-    return Counter.builder(TIER_GETS)
+  /** Registers one {@code cache.tier.gets} counter reading {@code count} of {@code source}, held weakly. */
+  private static <T> void tierGets(
+      MeterRegistry registry, Tags tier, String result, T source, ToDoubleFunction<T> count) {
+    FunctionCounter.builder(TIER_GETS, source, count)
         .description(
             "Reads of the tier that found an entry (hit) or not (miss); a read goes down only as"
                 + " far as the first hit")
@@ -269,7 +282,7 @@ public final class MeteringObserver implements CacheObserver {
   @Override
   public void tierHit(String tier) {
     int t = indexOf(tier);
-    if (t >= 0) {
+    if (t > 0) {
       hits[t].increment();
     }
   }
