@@ -167,7 +167,7 @@ public final class DefaultMultiLevelCache<K, V>
       }
       return entry.value();
     }
-    return join(read(key, cast(loader), entry, now, true)).value();
+    return readAndWait(key, cast(loader), entry, now).value();
   }
 
   /**
@@ -257,7 +257,7 @@ public final class DefaultMultiLevelCache<K, V>
       }
       return new Lookup<>(entry.value(), LocalTier.NAME, false);
     }
-    Resolved<V> resolved = join(read(key, loader, entry, now, true));
+    Resolved<V> resolved = readAndWait(key, loader, entry, now);
     return new Lookup<>(resolved.value(), resolved.tier(), resolved.stale());
   }
 
@@ -373,6 +373,36 @@ public final class DefaultMultiLevelCache<K, V>
     observers.tierMiss(LocalTier.NAME);
     countRead(key);
     return counted(awaitWithTimeouts(claimOrJoin(key, loader, fallback, inline && !timedLoads), fallback));
+  }
+
+  /**
+   * {@link #read} for a caller that waits for the answer on its own thread. Without load timeouts
+   * it joins the shared load itself (joining cannot cancel it) and counts the answer here: a
+   * per-caller stage would make the leader run one stage per waiter before waking the next, and a
+   * cold key with a thousand waiters would wait for that queue.
+   */
+  private Resolved<V> readAndWait(
+      K key, Loader<K, V> loader, @Nullable CacheEntry<V> localEntry, long now) {
+    if (timedLoads || (localEntry != null && now - localEntry.staleWhileRevalidateUntil() < 0)) {
+      return join(read(key, loader, localEntry, now, true));
+    }
+    requireOpen();
+    Fallback<V> fallback = localEntry == null ? null : new Fallback<>(localEntry, LocalTier.NAME);
+    observers.tierMiss(LocalTier.NAME);
+    countRead(key);
+    Resolved<V> resolved;
+    try {
+      resolved = join(claimOrJoin(key, loader, fallback, true));
+    } catch (RuntimeException | Error e) {
+      misses.increment();
+      throw e;
+    }
+    if (resolved.tier() != null) {
+      hits.increment();
+    } else {
+      misses.increment();
+    }
+    return resolved;
   }
 
   /** Counts the answer as a hit or a miss once it arrives. */

@@ -9,6 +9,8 @@ import io.lettuce.core.ScanCursor;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.strata.cache.Lookup;
+import io.strata.cache.Loader;
+import io.strata.cache.Loaded;
 import io.strata.cache.MultiLevelCache;
 import io.strata.cache.MultiLevelCacheBuilder;
 import io.strata.cache.codec.Codec;
@@ -142,6 +144,49 @@ class RedisDataPathIT {
       assertThat(hash).containsEntry("b", "v").containsEntry("ct", "utf8").containsEntry("v", "1");
       assertThat(hash).containsKeys("x", "w", "e", "a", "l");
       assertThat(admin.pttl("strata:layout:k")).isBetween(25_000L, 30_000L);
+    }
+  }
+
+  @Test
+  void aRewrite_leavesNoFieldOfThePreviousEntry_andReplacesAKeyOfAnotherType() {
+    Loader<String, String> withValidator =
+        new Loader<>() {
+          @Override
+          public String load(String key) {
+            throw new AssertionError("loadEntry is called");
+          }
+
+          @Override
+          public Loaded<String> loadEntry(String key) {
+            return key.equals("gone")
+                ? Loaded.notFound()
+                : Loaded.builder("tagged").etag("\"v1\"").lastModified("yesterday").build();
+          }
+        };
+    try (MultiLevelCache<String, String> cache =
+        MultiLevelCache.<String, String>builder("rewrite")
+            .ttl(Duration.ofMinutes(5))
+            .negativeTtl(Duration.ofMinutes(1))
+            .tier(RedisTier.factory(client, Codec.utf8()))
+            .loader(withValidator)
+            .build()) {
+      cache.get("k");
+      assertThat(admin.hgetall("strata:rewrite:k")).containsKeys("et", "lm");
+
+      cache.put("k", "plain");
+      assertThat(admin.hgetall("strata:rewrite:k"))
+          .containsEntry("b", "plain")
+          .doesNotContainKeys("et", "lm", "n");
+
+      cache.put("gone", "here");
+      cache.advanced().refresh("gone").join(); // the source no longer has it: a negative entry
+      assertThat(admin.hgetall("strata:rewrite:gone")).containsEntry("n", "1").doesNotContainKey("b");
+
+      admin.set("strata:rewrite:text", "a string, not a hash");
+      cache.put("text", "now a hash");
+      assertThat(admin.type("strata:rewrite:text")).isEqualTo("hash");
+      assertThat(admin.pttl("strata:rewrite:text")).isPositive();
+      assertThat(cache.get("text")).isEqualTo("now a hash");
     }
   }
 

@@ -5,9 +5,8 @@ import io.strata.cache.codec.Codec;
 import io.strata.cache.codec.CodecException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -45,44 +44,79 @@ final class EntryFormat {
   }
 
   /**
-   * Returns the field/value pairs for {@code entry}, or null when it has no time left to live.
-   * {@code ttlMillis[0]} receives the key's TTL.
+   * An entry ready to write: the key's TTL, the optional fields it lacks (to remove what an older
+   * entry under the key left), and its field/value pairs.
    */
-  static <V> @Nullable List<byte[]> encode(
-      CacheEntry<V> entry, byte @Nullable [] bytes, String codecId, long now, long[] ttlMillis) {
+  record Encoded(long ttlMillis, List<byte[]> absent, List<byte[]> fields) {}
+
+  private static final byte[] V = ascii("v");
+  private static final byte[] CT = ascii("ct");
+  private static final byte[] B = ascii("b");
+  private static final byte[] N = ascii("n");
+  private static final byte[] X = ascii("x");
+  private static final byte[] W = ascii("w");
+  private static final byte[] E = ascii("e");
+  private static final byte[] R = ascii("r");
+  private static final byte[] A = ascii("a");
+  private static final byte[] L = ascii("l");
+  private static final byte[] MT = ascii("mt");
+  private static final byte[] ET = ascii("et");
+  private static final byte[] LM = ascii("lm");
+  private static final byte[] VERSION_BYTES = ascii(VERSION);
+  private static final byte[] ONE = ascii("1");
+
+  /** Returns {@code entry} ready to write, or null when it has no time left to live. */
+  static <V> @Nullable Encoded encode(
+      CacheEntry<V> entry, byte @Nullable [] bytes, String codecId, long now) {
     long retainUntil = entry.retainUntil();
     long ttl = (retainUntil - now) / NANOS_PER_MILLI;
     if (ttl <= 0) {
       return null;
     }
-    ttlMillis[0] = ttl;
-    List<byte[]> fields = new ArrayList<>(24);
-    add(fields, "v", VERSION);
-    add(fields, "ct", codecId);
+    List<byte[]> fields = new ArrayList<>(26);
+    List<byte[]> absent = new ArrayList<>(5);
+    add(fields, V, VERSION_BYTES);
+    add(fields, CT, codecId.getBytes(StandardCharsets.UTF_8));
     if (bytes == null) {
-      add(fields, "n", "1");
+      add(fields, N, ONE);
+      absent.add(B);
     } else {
-      fields.add(ascii("b"));
-      fields.add(bytes);
+      add(fields, B, bytes);
+      absent.add(N);
     }
-    add(fields, "x", Long.toString(millisBefore(retainUntil, entry.expiresAt())));
-    add(fields, "w", Long.toString(millisBefore(retainUntil, entry.staleWhileRevalidateUntil())));
-    add(fields, "e", Long.toString(millisBefore(retainUntil, entry.staleIfErrorUntil())));
+    add(fields, X, millisBefore(retainUntil, entry.expiresAt()));
+    add(fields, W, millisBefore(retainUntil, entry.staleWhileRevalidateUntil()));
+    add(fields, E, millisBefore(retainUntil, entry.staleIfErrorUntil()));
     if (entry.revalidateUntil() != entry.expiresAt()) {
-      add(fields, "r", Long.toString(millisBefore(retainUntil, entry.revalidateUntil())));
+      add(fields, R, millisBefore(retainUntil, entry.revalidateUntil()));
+    } else {
+      absent.add(R);
     }
-    add(fields, "a", Long.toString(millisBefore(retainUntil, entry.createdAt())));
-    add(fields, "l", Long.toString(entry.loadNanos() / 1_000));
-    if (entry.contentType() != null) {
-      add(fields, "mt", entry.contentType());
+    add(fields, A, millisBefore(retainUntil, entry.createdAt()));
+    add(fields, L, entry.loadNanos() / 1_000);
+    optional(fields, absent, MT, entry.contentType());
+    optional(fields, absent, ET, entry.etag());
+    optional(fields, absent, LM, entry.lastModified());
+    return new Encoded(ttl, absent, fields);
+  }
+
+  private static void add(List<byte[]> fields, byte[] name, byte[] value) {
+    fields.add(name);
+    fields.add(value);
+  }
+
+  private static void add(List<byte[]> fields, byte[] name, long value) {
+    fields.add(name);
+    fields.add(ascii(Long.toString(value)));
+  }
+
+  private static void optional(
+      List<byte[]> fields, List<byte[]> absent, byte[] name, @Nullable String value) {
+    if (value == null) {
+      absent.add(name);
+    } else {
+      add(fields, name, value.getBytes(StandardCharsets.UTF_8));
     }
-    if (entry.etag() != null) {
-      add(fields, "et", entry.etag());
-    }
-    if (entry.lastModified() != null) {
-      add(fields, "lm", entry.lastModified());
-    }
-    return fields;
   }
 
   /**
@@ -98,29 +132,31 @@ final class EntryFormat {
     if (flatHash.size() % 2 != 0 || flatHash.size() > 64) {
       throw new CorruptEntryException("not a hash of this format (" + flatHash.size() + " items)");
     }
-    Map<String, byte[]> fields = new HashMap<>(flatHash.size());
+    // Fields by slot, straight from the reply: no map and no strings on the read path.
+    byte[][] fields = new byte[NAMES.length][];
     for (int i = 0; i < flatHash.size(); i += 2) {
       if (!(flatHash.get(i) instanceof byte[] name) || !(flatHash.get(i + 1) instanceof byte[] value)) {
         throw new CorruptEntryException("not a hash of byte strings");
       }
-      fields.put(new String(name, StandardCharsets.ISO_8859_1), value);
+      int slot = slot(name);
+      if (slot >= 0) {
+        fields[slot] = value;
+      }
     }
-    String version = text(fields, "v");
-    if (!VERSION.equals(version)) {
-      throw new CorruptEntryException("unknown format version '" + version + "'");
+    if (!Arrays.equals(VERSION_BYTES, required(fields, S_V))) {
+      throw new CorruptEntryException("unknown format version '" + text(fields, S_V) + "'");
     }
-    String codecId = text(fields, "ct");
-    if (!codec.id().equals(codecId)) {
+    if (!Arrays.equals(codec.id().getBytes(StandardCharsets.UTF_8), required(fields, S_CT))) {
       throw new CorruptEntryException(
-          "written by codec '" + codecId + "', read with codec '" + codec.id() + "'");
+          "written by codec '" + text(fields, S_CT) + "', read with codec '" + codec.id() + "'");
     }
     long retainUntil = now + pttlMillis * NANOS_PER_MILLI;
-    long expiresAt = retainUntil - number(fields, "x") * NANOS_PER_MILLI;
-    long createdAt = Math.min(expiresAt, retainUntil - number(fields, "a") * NANOS_PER_MILLI);
-    byte[] bytes = fields.get("b");
+    long expiresAt = retainUntil - number(fields, S_X) * NANOS_PER_MILLI;
+    long createdAt = Math.min(expiresAt, retainUntil - number(fields, S_A) * NANOS_PER_MILLI);
+    byte[] bytes = fields[S_B];
     CacheEntry.Builder<V> builder;
     if (bytes == null) {
-      if (!"1".equals(text(fields, "n"))) {
+      if (!Arrays.equals(ONE, fields[S_N])) {
         throw new CorruptEntryException("neither a value nor a negative entry");
       }
       builder = CacheEntry.negative(createdAt, expiresAt);
@@ -131,52 +167,89 @@ final class EntryFormat {
       builder = CacheEntry.builder(codec.decode(bytes), createdAt, expiresAt);
     }
     return builder
-        .staleWhileRevalidateUntil(retainUntil - number(fields, "w") * NANOS_PER_MILLI)
-        .staleIfErrorUntil(retainUntil - number(fields, "e") * NANOS_PER_MILLI)
+        .staleWhileRevalidateUntil(retainUntil - number(fields, S_W) * NANOS_PER_MILLI)
+        .staleIfErrorUntil(retainUntil - number(fields, S_E) * NANOS_PER_MILLI)
         .revalidateUntil(
-            fields.containsKey("r") ? retainUntil - number(fields, "r") * NANOS_PER_MILLI : expiresAt)
-        .loadNanos(number(fields, "l") * 1_000)
-        .contentType(optionalText(fields, "mt"))
-        .etag(optionalText(fields, "et"))
-        .lastModified(optionalText(fields, "lm"))
+            fields[S_R] != null ? retainUntil - number(fields, S_R) * NANOS_PER_MILLI : expiresAt)
+        .loadNanos(number(fields, S_L) * 1_000)
+        .contentType(optionalText(fields, S_MT))
+        .etag(optionalText(fields, S_ET))
+        .lastModified(optionalText(fields, S_LM))
         .build();
   }
+
+  // The slots of the fields this format knows; other fields are ignored.
+  private static final byte[][] NAMES = {V, CT, B, N, X, W, E, R, A, L, MT, ET, LM};
+  private static final int S_V = 0;
+  private static final int S_CT = 1;
+  private static final int S_B = 2;
+  private static final int S_N = 3;
+  private static final int S_X = 4;
+  private static final int S_W = 5;
+  private static final int S_E = 6;
+  private static final int S_R = 7;
+  private static final int S_A = 8;
+  private static final int S_L = 9;
+  private static final int S_MT = 10;
+  private static final int S_ET = 11;
+  private static final int S_LM = 12;
+
+  private static int slot(byte[] name) {
+    for (int i = 0; i < NAMES.length; i++) {
+      if (Arrays.equals(NAMES[i], name)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** No deadline this format writes lies a century away; a larger number is garbage. */
+  private static final long MAX_MILLIS = 366L * 24 * 3600 * 1000 * 100;
 
   private static long millisBefore(long end, long time) {
     return Math.max(0, (end - time) / NANOS_PER_MILLI);
   }
 
-  private static String text(Map<String, byte[]> fields, String name) throws CorruptEntryException {
-    byte[] value = fields.get(name);
+  private static byte[] required(byte[][] fields, int slot) throws CorruptEntryException {
+    byte[] value = fields[slot];
     if (value == null) {
-      throw new CorruptEntryException("field '" + name + "' is missing");
+      throw new CorruptEntryException(
+          "field '" + new String(NAMES[slot], StandardCharsets.US_ASCII) + "' is missing");
     }
-    return new String(value, StandardCharsets.UTF_8);
+    return value;
   }
 
-  private static @Nullable String optionalText(Map<String, byte[]> fields, String name) {
-    byte[] value = fields.get(name);
+  private static String text(byte[][] fields, int slot) throws CorruptEntryException {
+    return new String(required(fields, slot), StandardCharsets.UTF_8);
+  }
+
+  private static @Nullable String optionalText(byte[][] fields, int slot) {
+    byte[] value = fields[slot];
     return value == null ? null : new String(value, StandardCharsets.UTF_8);
   }
 
-  private static long number(Map<String, byte[]> fields, String name)
-      throws CorruptEntryException {
-    String text = text(fields, name);
-    try {
-      long value = Long.parseLong(text);
-      // No deadline this format writes lies a century away; a larger number is garbage.
-      if (value < 0 || value > 366L * 24 * 3600 * 1000 * 100) {
-        throw new CorruptEntryException("field '" + name + "' is out of range");
-      }
-      return value;
-    } catch (NumberFormatException e) {
-      throw new CorruptEntryException("field '" + name + "' is not a number");
+  /** Parses decimal digits only (what {@link #encode} writes), up to {@link #MAX_MILLIS}. */
+  private static long number(byte[][] fields, int slot) throws CorruptEntryException {
+    byte[] digits = required(fields, slot);
+    if (digits.length == 0) {
+      throw malformed(slot, "is not a number");
     }
+    long value = 0;
+    for (byte digit : digits) {
+      if (digit < '0' || digit > '9') {
+        throw malformed(slot, "is not a number");
+      }
+      value = value * 10 + (digit - '0');
+      if (value > MAX_MILLIS) {
+        throw malformed(slot, "is out of range");
+      }
+    }
+    return value;
   }
 
-  private static void add(List<byte[]> fields, String name, String value) {
-    fields.add(ascii(name));
-    fields.add(value.getBytes(StandardCharsets.UTF_8));
+  private static CorruptEntryException malformed(int slot, String what) {
+    return new CorruptEntryException(
+        "field '" + new String(NAMES[slot], StandardCharsets.US_ASCII) + "' " + what);
   }
 
   private static byte[] ascii(String name) {

@@ -225,7 +225,7 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
   public void putAll(Map<? extends K, CacheEntry<V>> entries) {
     long now = ticker.read();
     List<byte[]> keys = new ArrayList<>(entries.size());
-    List<Write> writes = new ArrayList<>(entries.size());
+    List<EntryFormat.Encoded> writes = new ArrayList<>(entries.size());
     List<byte[]> toDelete = new ArrayList<>();
     for (Map.Entry<? extends K, CacheEntry<V>> mapping : entries.entrySet()) {
       byte[] key = redisKey(mapping.getKey());
@@ -238,14 +238,13 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
         toDelete.add(key);
         continue;
       }
-      long[] ttl = new long[1];
-      List<byte[]> fields = EntryFormat.encode(entry, bytes, settings.codec().id(), now, ttl);
-      if (fields == null) {
+      EntryFormat.Encoded encoded = EntryFormat.encode(entry, bytes, settings.codec().id(), now);
+      if (encoded == null) {
         toDelete.add(key);
         continue;
       }
       keys.add(key);
-      writes.add(new Write(ttl[0], fields));
+      writes.add(encoded);
       if (!leasesHeld.isEmpty()) {
         byte[] lease = leaseKey(mapping.getKey());
         if (leasesHeld.remove(new String(lease, StandardCharsets.ISO_8859_1)) != null) {
@@ -271,7 +270,7 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
             writeCount + toDelete.size(),
             (i, eval) ->
                 i < writeCount
-                    ? Scripts.write(keys.get(i), writes.get(i).ttlMillis(), writes.get(i).fields(), eval)
+                    ? Scripts.write(keys.get(i), writes.get(i), eval)
                     : Scripts.unlink(toDelete.get(i - writeCount)));
     for (Object reply : replies) {
       if (reply instanceof RedisCommandExecutionException error) {
@@ -279,8 +278,6 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
       }
     }
   }
-
-  private record Write(long ttlMillis, List<byte[]> fields) {}
 
   @Override
   public void invalidate(K key) {

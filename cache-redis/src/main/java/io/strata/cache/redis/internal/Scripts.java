@@ -38,13 +38,18 @@ final class Scripts {
       """;
 
   /**
-   * KEYS[1] = entry key, ARGV[1] = TTL in ms, ARGV[2..] = field, value pairs. Replaces whatever the
-   * key held (a previous entry's optional fields, a value of another type) and sets the TTL.
+   * KEYS[1] = entry key, ARGV[1] = TTL in ms, ARGV[2] = n, ARGV[3..2+n] = the optional fields this
+   * entry lacks, then field, value pairs. Removes what a previous entry left of those fields (a
+   * value of another type is deleted whole), writes the fields and sets the TTL. Not DEL first:
+   * freeing and rebuilding the hash made every write a third slower on the server.
    */
   static final String WRITE =
       """
-      redis.call('DEL', KEYS[1])
-      redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+      local n = tonumber(ARGV[2])
+      if type(redis.pcall('HDEL', KEYS[1], unpack(ARGV, 3, 2 + n))) == 'table' then
+        redis.call('DEL', KEYS[1])
+      end
+      redis.call('HSET', KEYS[1], unpack(ARGV, 3 + n))
       redis.call('PEXPIRE', KEYS[1], ARGV[1])
       return 1
       """;
@@ -74,10 +79,14 @@ final class Scripts {
   }
 
   static AsyncCommand<byte[], byte[], Long> write(
-      byte[] key, long ttlMillis, List<byte[]> fields, boolean eval) {
+      byte[] key, EntryFormat.Encoded entry, boolean eval) {
     CommandArgs<byte[], byte[]> args = scriptArgs(eval, WRITE, WRITE_SHA, key);
-    args.add(ttlMillis);
-    for (byte[] field : fields) {
+    args.add(entry.ttlMillis());
+    args.add(entry.absent().size());
+    for (byte[] name : entry.absent()) {
+      args.add(name);
+    }
+    for (byte[] field : entry.fields()) {
       args.add(field);
     }
     return command(eval, new IntegerOutput<>(ByteArrayCodec.INSTANCE), args);
