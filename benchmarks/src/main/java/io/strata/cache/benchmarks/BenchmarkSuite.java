@@ -1,0 +1,269 @@
+package io.strata.cache.benchmarks;
+
+import io.strata.cache.benchmarks.peers.RedissonPropagationPair;
+import io.strata.cache.benchmarks.scenarios.CoalescedColdKey;
+import io.strata.cache.benchmarks.scenarios.InvalidationPropagation;
+import io.strata.cache.redis.harness.RedisExtension;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadFactory;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Runs every benchmark and scenario against a redis-server it starts on loopback, then writes the
+ * JSON results and the table of {@code benchmarks/README.md}.
+ *
+ * <p>{@code java -jar benchmarks/target/benchmarks.jar [--quick]}: {@code --quick} runs each
+ * benchmark for a moment to check that the suite works, and leaves the README alone.
+ */
+public final class BenchmarkSuite {
+
+  static final String COMMAND =
+      "./mvnw -q -B -pl benchmarks -am package -DskipTests && java -jar benchmarks/target/benchmarks.jar";
+  static final long LOADER_MILLIS = 20;
+  static final String STRATA_COLD = "Strata (local + Redis)";
+
+  private final boolean quick;
+  private final String redisUri;
+  private final Report report;
+
+  private BenchmarkSuite(boolean quick, String redisUri, Report report) {
+    this.quick = quick;
+    this.redisUri = redisUri;
+    this.report = report;
+  }
+
+  public static void main(String[] args) throws Exception {
+    boolean quick = List.of(args).contains("--quick");
+    // For working on the scenarios: no JMH, no table, only the scenario figures.
+    boolean scenariosOnly = List.of(args).contains("--scenarios-only");
+    Path readme = Files.exists(Path.of("benchmarks", "README.md")) ? Path.of("benchmarks", "README.md") : Path.of("README.md");
+    try (RedisExtension redis = RedisExtension.standalone()) {
+      redis.start();
+      System.setProperty(Bench.REDIS_PROPERTY, redis.uri());
+      Report report = new Report(environment(redis));
+      BenchmarkSuite suite = new BenchmarkSuite(quick, redis.uri(), report);
+      long started = System.nanoTime();
+      if (scenariosOnly) {
+        suite.runScenarios();
+        System.out.println(report.scenarioSummary());
+        return;
+      }
+      suite.runJmh();
+      suite.runScenarios();
+      suite.addRows();
+      Path json =
+          quick
+              ? Path.of("benchmarks", "target", "quick-results.json")
+              : readme.toAbsolutePath().getParent().resolve("results").resolve("latest.json");
+      report.writeJson(json);
+      System.out.println();
+      System.out.println(report.markdown());
+      if (!quick) {
+        report.writeInto(readme);
+      }
+      System.out.printf(
+          "suite: %d s; JSON in %s%s%n",
+          (System.nanoTime() - started) / 1_000_000_000L,
+          json,
+          quick ? " (quick run: README left alone)" : "; table written into " + readme);
+    }
+  }
+
+  // ------------------------------------------------------------------------------- JMH
+
+  private void runJmh() throws RunnerException {
+    // Local hits differ by nanoseconds, and one JIT decision can move a whole fork: two forks.
+    // Remote reads share two cores with Redis: more iterations to narrow the error.
+    jmh(LocalHitBenchmark.class, 1, true, 2, 5, 6);
+    jmh(LocalHitBenchmark.class, 2, true, 2, 5, 6);
+    jmh(RemoteHitBenchmark.class, 1, false, 1, 4, 8);
+    jmh(RemoteHitBenchmark.class, 16, false, 1, 4, 8);
+    jmh(PutBenchmark.class, 1, false, 1, 3, 5);
+    jmh(GetAllBenchmark.class, 1, false, 1, 3, 5);
+  }
+
+  private void jmh(
+      Class<?> benchmark,
+      int threads,
+      boolean profileAllocation,
+      int forks,
+      int warmups,
+      int iterations)
+      throws RunnerException {
+    ChainedOptionsBuilder options =
+        new OptionsBuilder()
+            .include("\\." + benchmark.getSimpleName() + "\\.")
+            .threads(threads)
+            .forks(quick ? 1 : forks)
+            .warmupIterations(quick ? 1 : warmups)
+            .warmupTime(TimeValue.milliseconds(quick ? 200 : 1000))
+            .measurementIterations(quick ? 2 : iterations)
+            .measurementTime(TimeValue.milliseconds(quick ? 200 : 1000))
+            .jvmArgs("-Xms1g", "-Xmx1g", "-D" + Bench.REDIS_PROPERTY + "=" + redisUri)
+            .shouldFailOnError(true);
+    if (profileAllocation) {
+      options.addProfiler(GCProfiler.class);
+    }
+    Collection<RunResult> results = new Runner(options.build()).run();
+    for (RunResult result : results) {
+      String name = result.getParams().getBenchmark();
+      String shortName = name.substring(name.lastIndexOf('.', name.lastIndexOf('.') - 1) + 1);
+      Result<?> primary = result.getPrimaryResult();
+      Result<?> alloc = result.getSecondaryResults().get("gc.alloc.rate.norm");
+      report.add(
+          new Report.Score(
+              shortName,
+              result.getParams().getThreads(),
+              primary.getScore(),
+              primary.getScoreError(),
+              primary.getScoreUnit(),
+              alloc == null ? null : alloc.getScore()));
+    }
+  }
+
+  // ------------------------------------------------------------------------- scenarios
+
+  private void runScenarios() throws InterruptedException {
+    int rounds = quick ? 2 : 10;
+    Map<String, ThreadFactory> kinds = new LinkedHashMap<>();
+    kinds.put("platform", CoalescedColdKey.platformThreads());
+    CoalescedColdKey.virtualThreads().ifPresent(factory -> kinds.put("virtual", factory));
+    for (Map.Entry<String, ThreadFactory> kind : kinds.entrySet()) {
+      CoalescedColdKey cold = new CoalescedColdKey(1_000, LOADER_MILLIS, kind.getKey(), kind.getValue());
+      try (Bench.StrataOnRedis strata = new Bench.StrataOnRedis("cold", UnaryOperator.identity())) {
+        report.add(
+            cold.run(STRATA_COLD, (key, loader) -> strata.cache.get(key, loader::apply), 2, rounds));
+      }
+      Map<String, byte[]> map = new ConcurrentHashMap<>();
+      report.add(cold.run("ConcurrentHashMap.computeIfAbsent", map::computeIfAbsent, 2, rounds));
+      // The least any coalescing cache can do: one future per key, every other caller joins it.
+      Map<String, CompletableFuture<byte[]>> inFlight = new ConcurrentHashMap<>();
+      report.add(
+          cold.run(
+              "one shared CompletableFuture",
+              (key, loader) -> {
+                CompletableFuture<byte[]> mine = new CompletableFuture<>();
+                CompletableFuture<byte[]> leader = inFlight.putIfAbsent(key, mine);
+                if (leader != null) {
+                  return leader.join();
+                }
+                byte[] value = loader.apply(key);
+                mine.complete(value);
+                return value;
+              },
+              2,
+              rounds));
+      Map<String, byte[]> aside = new ConcurrentHashMap<>();
+      report.add(
+          cold.run(
+              "naive cache-aside",
+              (key, loader) -> {
+                byte[] value = aside.get(key);
+                if (value == null) {
+                  value = loader.apply(key);
+                  aside.put(key, value);
+                }
+                return value;
+              },
+              2,
+              rounds));
+    }
+
+    int samples = quick ? 200 : 5_000;
+    int rate = 500;
+    InvalidationPropagation propagation = new InvalidationPropagation();
+    try (PropagationPair strata = new StrataPropagationPair("propagation")) {
+      report.add(propagation.run("Strata", strata, samples / 5, samples, rate));
+    }
+    try (PropagationPair redisson = RedissonPropagationPair.create(redisUri, "redisson-propagation")) {
+      report.add(propagation.run("Redisson RLocalCachedMap", redisson, samples / 5, samples, rate));
+    }
+  }
+
+  // ------------------------------------------------------------------------------ rows
+
+  private void addRows() {
+    for (int threads : new int[] {1, 2}) {
+      report.ratio("Local hit `get`", threads, "LocalHitBenchmark.strata_get", "LocalHitBenchmark.caffeine_getIfPresent", 1.3);
+      report.ratio("Local hit `get`, metrics bound", threads, "LocalHitBenchmark.strata_get_metrics", "LocalHitBenchmark.caffeine_getIfPresent", 1.5);
+    }
+    for (int threads : new int[] {1, 2}) {
+      report.allocation("Allocation per local hit, metrics bound", threads, "LocalHitBenchmark.strata_get_metrics", "LocalHitBenchmark.caffeine_getIfPresent", 1.0);
+    }
+    for (int threads : new int[] {1, 16}) {
+      report.ratio("Remote hit", threads, "RemoteHitBenchmark.strata_get", "RemoteHitBenchmark.lettuce_hgetallPttl", 1.15);
+      report.ratio("Remote hit", threads, "RemoteHitBenchmark.strata_get", "RemoteHitBenchmark.jetcache_get", 1.0);
+      report.ratio("Remote hit", threads, "RemoteHitBenchmark.strata_get", "RemoteHitBenchmark.redisson_get", 1.0);
+    }
+    for (String shape : new String[] {"put", "putAll64"}) {
+      String scenario = shape.equals("put") ? "`put`, one entry" : "`putAll`, 64 entries";
+      String strata = "PutBenchmark.strata_" + shape;
+      report.ratio(scenario, 1, strata, "PutBenchmark.lettuce_pipeline_" + shape, 1.25);
+      report.ratio(scenario, 1, strata, "PutBenchmark.lettuce_multiExec_" + shape, 1.0);
+      report.ratio(scenario, 1, strata, "PutBenchmark.jetcache_" + shape, 1.0);
+      report.ratio(scenario, 1, strata, "PutBenchmark.redisson_" + shape, 1.0);
+    }
+    report.ratio("`getAll(100)`, Redis hits", 1, "GetAllBenchmark.strata_getAll100", "GetAllBenchmark.lettuce_pipeline100", 1.2);
+    report.ratio("`getAll(100)` against 100 sequential gets", 1, "GetAllBenchmark.strata_getAll100", "GetAllBenchmark.strata_sequentialGet100", 0.1);
+    report.coalescing(STRATA_COLD, "platform", LOADER_MILLIS, 5);
+    if (CoalescedColdKey.virtualThreads().isPresent()) {
+      report.coalescing(STRATA_COLD, "virtual", LOADER_MILLIS, 5);
+    }
+    report.propagation("Strata", "Redisson RLocalCachedMap", 2);
+  }
+
+  // ---------------------------------------------------------------------- environment
+
+  private static Map<String, String> environment(RedisExtension redis) throws IOException {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("date", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+    env.put("cpus", Integer.toString(Runtime.getRuntime().availableProcessors()));
+    env.put("cpu", cpuModel());
+    env.put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+    env.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+    String server = redis.server().info("server");
+    String version =
+        server.lines().filter(l -> l.startsWith("redis_version:")).findFirst().orElse("redis_version:?");
+    env.put("redis", "redis-server " + version.substring(version.indexOf(':') + 1).trim());
+    env.put(
+        "jmh",
+        "average time per operation, iterations of 1 s; local hits 2 forks × (5 warm-up + 6"
+            + " measured), remote hits 1 × (4 + 8), writes and getAll 1 × (3 + 5)");
+    env.put("command", COMMAND);
+    return env;
+  }
+
+  private static String cpuModel() throws IOException {
+    Path cpuinfo = Path.of("/proc/cpuinfo");
+    if (!Files.isReadable(cpuinfo)) {
+      return System.getProperty("os.arch");
+    }
+    try (Stream<String> lines = Files.lines(cpuinfo)) {
+      return lines
+          .filter(l -> l.startsWith("model name"))
+          .map(l -> l.substring(l.indexOf(':') + 1).trim())
+          .findFirst()
+          .orElse("unknown CPU");
+    }
+  }
+}

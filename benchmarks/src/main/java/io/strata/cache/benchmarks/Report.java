@@ -1,0 +1,286 @@
+package io.strata.cache.benchmarks;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.strata.cache.benchmarks.scenarios.CoalescedColdKey;
+import io.strata.cache.benchmarks.scenarios.InvalidationPropagation;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The results of one suite run: every JMH score and scenario outcome, the rows comparing Strata
+ * with its baselines against their targets, rendered as JSON and as the markdown table of the
+ * benchmarks README. Not thread-safe.
+ */
+public final class Report {
+
+  static final String BEGIN = "<!-- results:begin -->";
+  static final String END = "<!-- results:end -->";
+
+  /** One JMH score: the mean time per operation, its 99.9% error, and allocation if profiled. */
+  public record Score(
+      String benchmark, int threads, double score, double error, String unit, Double allocBytesPerOp) {}
+
+  /** One line of the table: what was compared, the figures, the target and whether it was met. */
+  public record Row(
+      String scenario, String strata, String baseline, String result, String target, boolean met) {}
+
+  private final Map<String, Score> scores = new LinkedHashMap<>();
+  private final List<CoalescedColdKey.Result> coalesced = new ArrayList<>();
+  private final List<InvalidationPropagation.Result> propagation = new ArrayList<>();
+  private final List<Row> rows = new ArrayList<>();
+  private final Map<String, String> environment;
+
+  public Report(Map<String, String> environment) {
+    this.environment = environment;
+  }
+
+  public void add(Score score) {
+    scores.put(key(score.benchmark(), score.threads()), score);
+  }
+
+  public void add(CoalescedColdKey.Result result) {
+    coalesced.add(result);
+  }
+
+  public void add(InvalidationPropagation.Result result) {
+    propagation.add(result);
+  }
+
+  public List<Row> rows() {
+    return rows;
+  }
+
+  /** Returns the score of {@code benchmark} (simple class name + method) at {@code threads}. */
+  public Score score(String benchmark, int threads) {
+    Score score = scores.get(key(benchmark, threads));
+    if (score == null) {
+      throw new IllegalStateException("no result for " + benchmark + " at " + threads + " threads");
+    }
+    return score;
+  }
+
+  /** Adds a row comparing two times: met when strata / baseline is at most {@code maxRatio}. */
+  public void ratio(String scenario, int threads, String strata, String baseline, double maxRatio) {
+    Score s = score(strata, threads);
+    Score b = score(baseline, threads);
+    double ratio = s.score() / b.score();
+    rows.add(
+        new Row(
+            scenario + threadsText(threads),
+            describe(s),
+            describe(b),
+            String.format(Locale.ROOT, "%.2f×", ratio),
+            String.format(Locale.ROOT, "≤ %.2f×", maxRatio),
+            ratio <= maxRatio));
+  }
+
+  /** Adds a row on allocation: met when Strata allocates at most {@code maxAdded} more bytes per op. */
+  public void allocation(String scenario, int threads, String strata, String baseline, double maxAdded) {
+    Score s = score(strata, threads);
+    Score b = score(baseline, threads);
+    if (s.allocBytesPerOp() == null || b.allocBytesPerOp() == null) {
+      throw new IllegalStateException("no allocation profile for " + strata + " or " + baseline);
+    }
+    double added = s.allocBytesPerOp() - b.allocBytesPerOp();
+    rows.add(
+        new Row(
+            scenario + threadsText(threads),
+            String.format(Locale.ROOT, "%s: %.2f B/op", name(strata), s.allocBytesPerOp()),
+            String.format(Locale.ROOT, "%s: %.2f B/op", name(baseline), b.allocBytesPerOp()),
+            String.format(Locale.ROOT, "%+.2f B/op", added),
+            "0 B/op added (< 1, JMH's figure is a mean)",
+            added < maxAdded));
+  }
+
+  /**
+   * Adds the row of the cold-key scenario on {@code threads}: Strata's loads and p99, beside the
+   * baselines' on the same kind of threads.
+   */
+  public void coalescing(String strataSubject, String threads, long loaderMillis, double p99SlackMillis) {
+    CoalescedColdKey.Result strata = coalescedResult(strataSubject, threads);
+    StringBuilder others = new StringBuilder();
+    for (CoalescedColdKey.Result other : coalesced) {
+      if (other != strata && other.threads().equals(threads)) {
+        others.append(
+            String.format(
+                Locale.ROOT,
+                "%s: %d loads, p99 %.1f ms; ",
+                other.subject(),
+                other.maxLoadsPerRound(),
+                other.p99Millis()));
+      }
+    }
+    String scenario =
+        String.format(
+            Locale.ROOT,
+            "Cold key, %,d callers at once on %s threads, loader %d ms (%d rounds)",
+            strata.callers(),
+            threads,
+            loaderMillis,
+            strata.rounds());
+    rows.add(
+        new Row(
+            scenario,
+            String.format(
+                Locale.ROOT,
+                "%s: at most %d load per round; p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+                strata.subject(),
+                strata.maxLoadsPerRound(),
+                strata.p50Millis(),
+                strata.p99Millis(),
+                strata.maxMillis()),
+            others.toString().trim(),
+            String.format(Locale.ROOT, "%d load, p99 %.1f ms", strata.maxLoadsPerRound(), strata.p99Millis()),
+            String.format(Locale.ROOT, "1 load; p99 ≤ %.0f ms", loaderMillis + p99SlackMillis),
+            strata.maxLoadsPerRound() == 1 && strata.p99Millis() <= loaderMillis + p99SlackMillis));
+  }
+
+  /** Adds the propagation row: Strata's p99 within {@code maxP99Millis} and within the peer's. */
+  public void propagation(String strataSubject, String peerSubject, double maxP99Millis) {
+    InvalidationPropagation.Result strata = propagationResult(strataSubject);
+    InvalidationPropagation.Result peer = propagationResult(peerSubject);
+    rows.add(
+        new Row(
+            String.format(
+                Locale.ROOT,
+                "Invalidation propagation, A writes, B evicts (%,d writes at %d/s)",
+                strata.samples(),
+                strata.ratePerSecond()),
+            describe(strata),
+            describe(peer),
+            String.format(Locale.ROOT, "p99 %.2f vs %.2f ms", strata.p99Millis(), peer.p99Millis()),
+            String.format(Locale.ROOT, "p99 ≤ %.0f ms and ≤ peer's; none lost", maxP99Millis),
+            strata.p99Millis() <= maxP99Millis
+                && strata.p99Millis() <= peer.p99Millis()
+                && strata.lost() == 0));
+  }
+
+  /** Returns the scenario outcomes, one per line. */
+  public String scenarioSummary() {
+    StringBuilder text = new StringBuilder();
+    coalesced.forEach(r -> text.append(r).append('\n'));
+    propagation.forEach(r -> text.append(r).append('\n'));
+    return text.toString();
+  }
+
+  /** Writes everything measured, the rows and the environment as JSON. */
+  public void writeJson(Path file) throws IOException {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("environment", environment);
+    json.put("rows", rows);
+    json.put("jmh", scores.values());
+    json.put("coalescedColdKey", coalesced);
+    json.put("invalidationPropagation", propagation);
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), json);
+  }
+
+  /** Returns the markdown: where and how it ran, then the table. */
+  public String markdown() {
+    StringBuilder md = new StringBuilder();
+    md.append("Run on ").append(environment.get("date")).append(": ");
+    md.append(environment.get("cpus")).append(" cores (").append(environment.get("cpu")).append("), ");
+    md.append(environment.get("jdk")).append(", ").append(environment.get("os")).append(", ");
+    md.append(environment.get("redis")).append(" on loopback. Command: `");
+    md.append(environment.get("command")).append("`. JMH: ").append(environment.get("jmh"));
+    md.append(".\n\n");
+    md.append("| Scenario | Strata | Baseline | Result | Target | Met |\n");
+    md.append("|---|---|---|---|---|---|\n");
+    for (Row row : rows) {
+      md.append("| ")
+          .append(row.scenario())
+          .append(" | ")
+          .append(row.strata())
+          .append(" | ")
+          .append(row.baseline())
+          .append(" | ")
+          .append(row.result())
+          .append(" | ")
+          .append(row.target())
+          .append(" | ")
+          .append(row.met() ? "yes" : "**no**")
+          .append(" |\n");
+    }
+    return md.toString();
+  }
+
+  /** Replaces what lies between the result markers of {@code readme} with {@link #markdown()}. */
+  public void writeInto(Path readme) throws IOException {
+    String text = Files.readString(readme, StandardCharsets.UTF_8);
+    int begin = text.indexOf(BEGIN);
+    int end = text.indexOf(END);
+    if (begin < 0 || end < begin) {
+      throw new IllegalStateException(readme + " has no " + BEGIN + " … " + END + " section");
+    }
+    String updated =
+        text.substring(0, begin + BEGIN.length()) + "\n" + markdown() + text.substring(end);
+    Files.writeString(readme, updated, StandardCharsets.UTF_8);
+  }
+
+  private CoalescedColdKey.Result coalescedResult(String subject, String threads) {
+    return coalesced.stream()
+        .filter(r -> r.subject().equals(subject) && r.threads().equals(threads))
+        .findFirst()
+        .orElseThrow(
+            () -> new IllegalStateException("no cold-key result for " + subject + " on " + threads));
+  }
+
+  private InvalidationPropagation.Result propagationResult(String subject) {
+    return propagation.stream()
+        .filter(r -> r.subject().equals(subject))
+        .findFirst()
+        .orElseThrow(() -> new IllegalStateException("no propagation result for " + subject));
+  }
+
+  private static String describe(Score score) {
+    return String.format(
+        Locale.ROOT, "%s: %s ± %s %s", name(score.benchmark()), figure(score.score()),
+        figure(score.error()), score.unit());
+  }
+
+  private static String describe(InvalidationPropagation.Result r) {
+    return String.format(
+        Locale.ROOT,
+        "%s: p50 %.2f ms, p99 %.2f ms, max %.2f ms, %d lost",
+        r.subject(),
+        r.p50Millis(),
+        r.p99Millis(),
+        r.maxMillis(),
+        r.lost());
+  }
+
+  /** Shows a figure with three significant digits at most. */
+  static String figure(double value) {
+    if (Double.isNaN(value)) {
+      return "?";
+    }
+    double abs = Math.abs(value);
+    if (abs >= 100) {
+      return String.format(Locale.ROOT, "%.0f", value);
+    }
+    if (abs >= 10) {
+      return String.format(Locale.ROOT, "%.1f", value);
+    }
+    return String.format(Locale.ROOT, "%.2f", value);
+  }
+
+  private static String name(String benchmark) {
+    return "`" + benchmark.substring(benchmark.indexOf('.') + 1) + "`";
+  }
+
+  private static String threadsText(int threads) {
+    return threads == 1 ? ", 1 thread" : ", " + threads + " threads";
+  }
+
+  private static String key(String benchmark, int threads) {
+    return benchmark + "@" + threads;
+  }
+}

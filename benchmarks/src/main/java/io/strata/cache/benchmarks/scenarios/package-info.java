@@ -1,0 +1,8 @@
+/**
+ * Load scenarios timed outside JMH because they are about many callers or two instances at once:
+ * a cold key under 1,000 concurrent callers, and invalidation propagation between instances.
+ */
+@NullMarked
+package io.strata.cache.benchmarks.scenarios;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,109 @@
+package io.strata.cache.benchmarks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.strata.cache.benchmarks.peers.RedissonPropagationPair;
+import io.strata.cache.benchmarks.scenarios.CoalescedColdKey;
+import io.strata.cache.benchmarks.scenarios.InvalidationPropagation;
+import io.strata.cache.redis.harness.RedisExtension;
+import java.lang.reflect.Method;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Runs every benchmark once, briefly and in this JVM, against a real redis-server, and the two
+ * scenarios on a small scale: the suite must keep working (its setups check that each benchmark
+ * measures what it says, e.g. that a remote hit really reached Redis). Timing is not asserted.
+ */
+class BenchmarksSmokeIT {
+
+  @RegisterExtension static final RedisExtension REDIS = RedisExtension.standalone();
+
+  @BeforeAll
+  static void pointTheBenchmarksAtRedis() {
+    System.setProperty(Bench.REDIS_PROPERTY, REDIS.uri());
+  }
+
+  @AfterAll
+  static void forgetRedis() {
+    System.clearProperty(Bench.REDIS_PROPERTY);
+  }
+
+  @Test
+  void everyBenchmarkRuns() throws Exception {
+    Collection<RunResult> results =
+        new Runner(
+                new OptionsBuilder()
+                    .include("io\\.strata\\.cache\\.benchmarks\\..*Benchmark\\.")
+                    .forks(0)
+                    .warmupIterations(0)
+                    .measurementIterations(1)
+                    .measurementTime(TimeValue.milliseconds(100))
+                    .threads(1)
+                    .shouldFailOnError(true)
+                    .build())
+            .run();
+
+    Set<String> ran =
+        results.stream().map(r -> r.getParams().getBenchmark()).collect(Collectors.toSet());
+    assertThat(ran).containsExactlyInAnyOrderElementsOf(declaredBenchmarks());
+    assertThat(results).allSatisfy(r -> assertThat(r.getPrimaryResult().getScore()).isPositive());
+  }
+
+  @Test
+  void coldKey_strataLoadsOncePerRound() throws Exception {
+    CoalescedColdKey cold =
+        new CoalescedColdKey(200, 20, "platform", CoalescedColdKey.platformThreads());
+    try (Bench.StrataOnRedis strata = new Bench.StrataOnRedis("smoke-cold", UnaryOperator.identity())) {
+      CoalescedColdKey.Result result =
+          cold.run("strata", (key, loader) -> strata.cache.get(key, loader::apply), 1, 2);
+      assertThat(result.maxLoadsPerRound()).isEqualTo(1);
+      assertThat(result.p50Millis()).isPositive();
+    }
+    ConcurrentHashMap<String, byte[]> map = new ConcurrentHashMap<>();
+    assertThat(cold.run("chm", map::computeIfAbsent, 0, 1).maxLoadsPerRound()).isEqualTo(1);
+  }
+
+  @Test
+  void propagation_losesNoInvalidation_inStrataOrRedisson() {
+    InvalidationPropagation propagation = new InvalidationPropagation();
+    try (PropagationPair strata = new StrataPropagationPair("smoke-propagation")) {
+      InvalidationPropagation.Result result = propagation.run("strata", strata, 10, 100, 500);
+      assertThat(result.lost()).isZero();
+      assertThat(result.samples()).isEqualTo(100);
+    }
+    try (PropagationPair redisson = RedissonPropagationPair.create(REDIS.uri(), "smoke-redisson")) {
+      InvalidationPropagation.Result result = propagation.run("redisson", redisson, 10, 100, 500);
+      assertThat(result.lost()).isZero();
+    }
+  }
+
+  private static List<String> declaredBenchmarks() {
+    return Arrays.stream(
+            new Class<?>[] {
+              LocalHitBenchmark.class, RemoteHitBenchmark.class, PutBenchmark.class,
+              GetAllBenchmark.class
+            })
+        .flatMap(
+            type ->
+                Arrays.stream(type.getDeclaredMethods())
+                    .filter(m -> m.isAnnotationPresent(Benchmark.class))
+                    .map(Method::getName)
+                    .map(name -> type.getName() + "." + name))
+        .toList();
+  }
+}
