@@ -360,19 +360,21 @@ public final class DefaultMultiLevelCache<K, V>
   private CompletableFuture<Resolved<V>> read(
       K key, Loader<K, V> loader, @Nullable CacheEntry<V> localEntry, long now, boolean inline) {
     requireOpen();
-    Fallback<V> fallback = null;
-    if (localEntry != null) {
-      if (now - localEntry.staleWhileRevalidateUntil() < 0) {
-        hits.increment();
-        observers.staleServed("revalidate");
-        refreshInBackground(key, localEntry, LocalTier.NAME, loader);
-        return CompletableFuture.completedFuture(new Resolved<>(localEntry, LocalTier.NAME, true));
-      }
-      fallback = new Fallback<>(localEntry, LocalTier.NAME);
+    if (localEntry != null && now - localEntry.staleWhileRevalidateUntil() < 0) {
+      hits.increment();
+      observers.staleServed("revalidate");
+      refreshInBackground(key, localEntry, LocalTier.NAME, loader);
+      return CompletableFuture.completedFuture(new Resolved<>(localEntry, LocalTier.NAME, true));
     }
+    Fallback<V> fallback = localMiss(key, localEntry);
+    return counted(awaitWithTimeouts(claimOrJoin(key, loader, fallback, inline && !timedLoads), fallback));
+  }
+
+  /** Records a local miss; returns the expired local entry as the fallback, if there is one. */
+  private @Nullable Fallback<V> localMiss(K key, @Nullable CacheEntry<V> localEntry) {
     observers.tierMiss(LocalTier.NAME);
     countRead(key);
-    return counted(awaitWithTimeouts(claimOrJoin(key, loader, fallback, inline && !timedLoads), fallback));
+    return localEntry == null ? null : new Fallback<>(localEntry, LocalTier.NAME);
   }
 
   /**
@@ -387,9 +389,7 @@ public final class DefaultMultiLevelCache<K, V>
       return join(read(key, loader, localEntry, now, true));
     }
     requireOpen();
-    Fallback<V> fallback = localEntry == null ? null : new Fallback<>(localEntry, LocalTier.NAME);
-    observers.tierMiss(LocalTier.NAME);
-    countRead(key);
+    Fallback<V> fallback = localMiss(key, localEntry);
     Resolved<V> resolved;
     try {
       resolved = join(claimOrJoin(key, loader, fallback, true));
