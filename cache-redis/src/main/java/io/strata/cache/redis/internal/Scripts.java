@@ -25,15 +25,17 @@ final class Scripts {
   /**
    * KEYS[1] = entry key, ARGV[1] = max value bytes. Returns {pttl} when absent, {pttl, "type"} for
    * a key that is not a hash, {pttl, "nottl"} for a hash without a TTL, {pttl, "large"} when the
-   * value field is over the limit (it is never transferred), else {pttl, {field, value, ...}}.
+   * value field is over the limit (it is never transferred), else {pttl, {field, value, ...}}. A
+   * failing HSTRLEN tells the type: every call inside a script costs the server, so no TYPE call.
    */
   static final String READ =
       """
       local ttl = redis.call('PTTL', KEYS[1])
       if ttl == -2 then return {ttl} end
-      if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return {ttl, 'type'} end
+      local size = redis.pcall('HSTRLEN', KEYS[1], 'b')
+      if type(size) == 'table' then return {ttl, 'type'} end
       if ttl == -1 then return {ttl, 'nottl'} end
-      if redis.call('HSTRLEN', KEYS[1], 'b') > tonumber(ARGV[1]) then return {ttl, 'large'} end
+      if size > tonumber(ARGV[1]) then return {ttl, 'large'} end
       return {ttl, redis.call('HGETALL', KEYS[1])}
       """;
 
