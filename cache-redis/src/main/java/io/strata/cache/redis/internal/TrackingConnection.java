@@ -402,13 +402,16 @@ final class TrackingConnection {
         node, state.name(), state == State.DOWN ? List.of() : serverFlags, serverPrefixes);
   }
 
-  synchronized void close() {
+  /** Closes the connection; the returned stage completes once it is closed. */
+  synchronized CompletableFuture<Void> close() {
     state = State.CLOSED;
     generation++;
-    if (connection != null) {
-      connection.closeAsync();
-      connection = null;
+    if (connection == null) {
+      return CompletableFuture.completedFuture(null);
     }
+    CompletableFuture<Void> closing = connection.closeAsync();
+    connection = null;
+    return closing;
   }
 
   @Override

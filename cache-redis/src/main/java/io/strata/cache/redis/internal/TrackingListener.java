@@ -19,10 +19,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -424,7 +427,17 @@ public final class TrackingListener implements AutoCloseable {
       toClose = List.copyOf(connections.values());
       connections.clear();
     }
-    toClose.forEach(TrackingConnection::close);
+    // Wait for the closes, or shutting the client down closes the same connections again, and
+    // Lettuce warns "Connection is already closed" for each.
+    CompletableFuture<?>[] closing =
+        toClose.stream().map(TrackingConnection::close).toArray(CompletableFuture[]::new);
+    try {
+      CompletableFuture.allOf(closing).get(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // The shutdown below closes whatever is left.
+    }
     scheduler.shutdownNow();
     trackingClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
   }
