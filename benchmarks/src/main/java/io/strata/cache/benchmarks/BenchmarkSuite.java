@@ -57,7 +57,9 @@ public final class BenchmarkSuite {
     // For working on the scenarios: no JMH, no table, only the scenario figures.
     boolean scenariosOnly = List.of(args).contains("--scenarios-only");
     Path readme = Files.exists(Path.of("benchmarks", "README.md")) ? Path.of("benchmarks", "README.md") : Path.of("README.md");
-    try (RedisExtension redis = RedisExtension.standalone()) {
+    // Verbose: the server then logs each client it accepts and why each one went away, which is
+    // what a failed run needs.
+    try (RedisExtension redis = RedisExtension.standalone("loglevel verbose")) {
       redis.start();
       System.setProperty(Bench.REDIS_PROPERTY, redis.uri());
       Report report = new Report(environment(redis));
@@ -68,8 +70,14 @@ public final class BenchmarkSuite {
         System.out.println(report.scenarioSummary());
         return;
       }
-      suite.runJmh();
-      suite.runScenarios();
+      try {
+        suite.runJmh();
+        suite.runScenarios();
+      } catch (Exception | Error e) {
+        System.err.println("suite failed; the last lines of the redis-server log:");
+        System.err.println(redis.server().logTail(60));
+        throw e;
+      }
       suite.addRows();
       Path json =
           quick
