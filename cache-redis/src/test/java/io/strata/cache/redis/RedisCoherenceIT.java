@@ -169,6 +169,30 @@ class RedisCoherenceIT {
   }
 
   @Test
+  void aDropWhileAHeartbeatIsInFlight_isFlushedAsADisconnect_notAsAMissedHeartbeat() {
+    FaultProxy proxy =
+        FaultProxy.start("127.0.0.1", REDIS.server().port()).exemptConnectionsSaying("strata-cache");
+    toClose.add(proxy);
+    RedisCacheClient client =
+        RedisTierKit.connected(
+            RedisConnectionOptions.standalone(proxy.uri())
+                // Frequent heartbeats with a deadline far away: one is surely in flight below.
+                .invalidationHeartbeat(Duration.ofMillis(50), Duration.ofSeconds(30))
+                .build());
+    toClose.add(client);
+    MultiLevelCache<String, String> cache = instance(client, "inflight");
+    CountingObserver observed = observe(cache);
+
+    proxy.holdReplies();
+    long sent = proxy.bytesClientToServer();
+    Await.until(SOON, () -> proxy.bytesClientToServer() > sent, "a heartbeat to be sent");
+    proxy.resetAll();
+
+    Await.until(SOON, () -> !observed.flushes.isEmpty(), "a flush on the drop");
+    assertThat(observed.flushes.get(0)).isEqualTo("disconnect");
+  }
+
+  @Test
   void aServerRestart_flushes_andNoLocalFillHappensBeforeTrackingIsReArmed() {
     RedisCacheClient clientB = client(REDIS.uri());
     MultiLevelCache<String, String> b = instance(clientB, "restart");

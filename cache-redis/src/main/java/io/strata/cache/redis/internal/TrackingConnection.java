@@ -2,6 +2,8 @@ package io.strata.cache.redis.internal;
 
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.TrackingArgs;
@@ -318,13 +320,19 @@ final class TrackingConnection {
 
   private void heartbeatAnswered(long attempt, @Nullable Object reply, @Nullable Throwable error) {
     if (error != null) {
-      // A timeout or a dropped connection; a drop is handled by the disconnect listener too.
       synchronized (this) {
         if (generation == attempt) {
           heartbeatInFlight = false;
         }
       }
-      stalled(attempt);
+      // A heartbeat in flight when the connection drops fails before the disconnect listener
+      // runs: that is a drop, not a stall, or the flush is counted under the wrong reason.
+      if (error instanceof RedisCommandTimeoutException
+          || error instanceof RedisCommandExecutionException) {
+        stalled(attempt);
+      } else {
+        dropped(attempt, "connection lost");
+      }
       return;
     }
     if (checkRole && !isMaster(reply)) {
