@@ -51,6 +51,24 @@ public interface Loader<K, V> {
   }
 
   /**
+   * Returns what the source has for each of {@code keys}, with its hints, for {@link
+   * MultiLevelCache#getAll} and {@link MultiLevelCache.Advanced#warmUp}. A key left out of the map
+   * is {@link Loaded#notFound()}; a key not asked for is ignored. Override it when the source
+   * answers many keys at once with hints (as {@code HttpLoader} does). A runtime exception fails
+   * every key of the call, each falling back to its stale value where stale-if-error allows it.
+   *
+   * <p>The default calls {@link #loadEntry} per key. The cache itself calls {@link #loadAll} instead
+   * when only that method is overridden, so a loader written for plain values keeps its one batch.
+   */
+  default Map<K, Loaded<V>> loadAllEntries(Set<? extends K> keys) throws Exception {
+    Map<K, Loaded<V>> result = new HashMap<>(keys.size() * 2);
+    for (K key : keys) {
+      result.put(key, loadEntry(key));
+    }
+    return result;
+  }
+
+  /**
    * Reloads {@code key} whose cached entry is {@code previous}, for refresh-ahead and
    * stale-while-revalidate. A source with validators (ETag) may answer {@link
    * Loaded#notModified()} to keep the old value with a new lifetime. The default calls {@link
