@@ -87,7 +87,7 @@ public interface TtlPolicy<K, V> {
     TtlPolicy<K, V> base = this;
     return (key, value, hint) -> {
       Duration ttl = base.ttl(key, value, hint);
-      long nanos = ttl.toNanos();
+      long nanos = io.strata.cache.internal.Durations.nanos(ttl);
       if (nanos <= 0) {
         return ttl;
       }

@@ -1,36 +1,38 @@
 package io.strata.cache.internal;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Striped counters bumped by every invalidation of a key, plus one epoch bumped by every flush. A
- * load reads both before it reads a lower tier and fills the local tier only if neither moved, so
- * a value read before an invalidation can never land after it. Two keys may share a stripe: that
- * only costs a skipped fill, never a stale one. While any tier is suspended (it cannot hear of
- * changes), nothing fills the local tier at all.
+ * read takes a {@link Ticket} before it reads a lower tier and may fill only if neither moved
+ * since, so a value read before an invalidation can never land after it. Two keys may share a
+ * stripe: that only costs a skipped fill, never a stale one. While any tier is suspended (it cannot
+ * hear of changes), and once the cache is closed, nothing fills the local tier at all.
+ * Thread-safe and lock-free.
  */
 final class InvalidationStamps {
 
   private static final int STRIPES = 1024;
 
-  private final AtomicLongArray stripes = new AtomicLongArray(STRIPES);
   /**
    * Flushes count in the high bits, resumes in the low 20: a resume must stop a load begun while
    * suspended from filling the local tier, but need not stop it from writing the tiers below.
    */
-  private final AtomicLong epoch = new AtomicLong();
-
   private static final int RESUME_BITS = 20;
-  private final java.util.concurrent.atomic.AtomicInteger suspensions =
-      new java.util.concurrent.atomic.AtomicInteger();
 
-  long stamp(Object key) {
-    return stripes.get(index(key));
-  }
+  private final AtomicLongArray stripes = new AtomicLongArray(STRIPES);
+  private final AtomicLong epoch = new AtomicLong();
+  private final AtomicInteger suspensions = new AtomicInteger();
 
-  long epoch() {
-    return epoch.get();
+  /** What a read saw before it began: the key's stripe and the epoch. */
+  record Ticket(long stamp, long epoch) {}
+
+  Ticket ticket(Object key) {
+    // The epoch first: a flush between the two readings then shows as a moved epoch.
+    long seenEpoch = epoch.get();
+    return new Ticket(stripes.get(index(key)), seenEpoch);
   }
 
   void bump(Object key) {
@@ -41,17 +43,20 @@ final class InvalidationStamps {
     epoch.addAndGet(1L << RESUME_BITS);
   }
 
-  /** Returns whether neither the key was invalidated nor the tiers flushed since the readings. */
-  boolean unchanged(Object key, long stamp, long epochSeen) {
-    return stripes.get(index(key)) == stamp
-        && (epoch.get() >>> RESUME_BITS) == (epochSeen >>> RESUME_BITS);
+  /**
+   * Returns whether neither the key was invalidated nor the tiers flushed since {@code ticket}: a
+   * value read since then may still be written to the tiers below the local one.
+   */
+  boolean unchanged(Object key, Ticket ticket) {
+    return stripes.get(index(key)) == ticket.stamp()
+        && (epoch.get() >>> RESUME_BITS) == (ticket.epoch() >>> RESUME_BITS);
   }
 
-  /** Returns whether a value read since {@code stamp} and {@code epochSeen} may fill the local tier. */
-  boolean mayFillLocal(Object key, long stamp, long epochSeen) {
+  /** Returns whether a value read since {@code ticket} may fill the local tier. */
+  boolean mayFillLocal(Object key, Ticket ticket) {
     return suspensions.get() == 0
-        && stripes.get(index(key)) == stamp
-        && epoch.get() == epochSeen;
+        && stripes.get(index(key)) == ticket.stamp()
+        && epoch.get() == ticket.epoch();
   }
 
   /** Counts one more suspended tier; the epoch moves, so loads under way cannot fill. */

@@ -54,7 +54,7 @@ public final class LocalTier<K, V> implements CacheTier<K, V> {
     this.weigher = weigher;
     this.maximumValueWeight = maximumValueWeight;
     this.observer = observer;
-    long capNanos = localTtl == null ? Long.MAX_VALUE : localTtl.toNanos();
+    long capNanos = localTtl == null ? Long.MAX_VALUE : Durations.nanos(localTtl);
     Caffeine<Object, Object> builder =
         Caffeine.newBuilder()
             .ticker(ticker::read)
@@ -122,14 +122,13 @@ public final class LocalTier<K, V> implements CacheTier<K, V> {
   /**
    * Stores {@code entry} only if {@code stillValid} holds at the moment of storing, atomically
    * with respect to {@link #invalidate} of the same key: an invalidation that makes the guard
-   * false either happens before (nothing is stored) or removes what was stored.
+   * false either happens before (nothing is stored) or removes what was stored. A refused fill
+   * removes the key: keeping the entry there would restart its local TTL cap, and whatever is
+   * there lost a race with the change that made the guard false.
    */
   public void putIf(K key, CacheEntry<V> entry, BooleanSupplier stillValid) {
-    if (!admits(key, entry)) {
-      cache.invalidate(key);
-      return;
-    }
-    cache.asMap().compute(key, (k, old) -> stillValid.getAsBoolean() ? entry : old);
+    boolean admitted = admits(key, entry);
+    cache.asMap().compute(key, (k, old) -> stillValid.getAsBoolean() && admitted ? entry : null);
   }
 
   @Override

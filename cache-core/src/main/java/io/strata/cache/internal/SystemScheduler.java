@@ -21,6 +21,6 @@ public enum SystemScheduler implements Scheduler {
 
   @Override
   public Future<?> schedule(Duration delay, Runnable task) {
-    return executor.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+    return executor.schedule(task, Durations.nanos(delay), TimeUnit.NANOSECONDS);
   }
 }

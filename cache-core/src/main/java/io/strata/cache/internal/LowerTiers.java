@@ -1,0 +1,90 @@
+package io.strata.cache.internal;
+
+import io.strata.cache.CacheEntry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The tiers below the local one, top first, each behind its {@link GuardedTier} fence. Writes and
+ * invalidations go lowest first, so that a tier never holds what the tier below it lacks for
+ * longer than the write takes. Thread-safe; tiers are added only while the cache is built, and a
+ * tier may report events before the tiers below it exist.
+ */
+final class LowerTiers<K, V> {
+
+  private volatile List<GuardedTier<K, V>> tiers = List.of();
+
+  /** Adds a tier below the others; only while the cache is built. */
+  synchronized void add(GuardedTier<K, V> tier) {
+    List<GuardedTier<K, V>> more = new ArrayList<>(tiers);
+    more.add(tier);
+    tiers = List.copyOf(more);
+  }
+
+  int size() {
+    return tiers.size();
+  }
+
+  boolean isEmpty() {
+    return tiers.isEmpty();
+  }
+
+  /** Returns the tier at {@code level} (0 is the one right below the local tier). */
+  GuardedTier<K, V> at(int level) {
+    return tiers.get(level);
+  }
+
+  List<GuardedTier<K, V>> all() {
+    return tiers;
+  }
+
+  /** Returns the name of the tier at {@code level}, or {@code otherwise} while it is being built. */
+  String nameAt(int level, String otherwise) {
+    List<GuardedTier<K, V>> tiers = this.tiers;
+    return level < tiers.size() ? tiers.get(level).name() : otherwise;
+  }
+
+  /** Writes {@code entry} to every tier above {@code level}; returns whether all took it. */
+  boolean putAbove(int level, K key, CacheEntry<V> entry) {
+    List<GuardedTier<K, V>> tiers = this.tiers;
+    boolean all = true;
+    for (int above = Math.min(level, tiers.size()) - 1; above >= 0; above--) {
+      all &= tiers.get(above).put(key, entry);
+    }
+    return all;
+  }
+
+  /** Writes {@code entries} to every tier, one batch per tier; returns whether all took them. */
+  boolean putAll(Map<K, CacheEntry<V>> entries) {
+    List<GuardedTier<K, V>> tiers = this.tiers;
+    boolean all = true;
+    for (int level = tiers.size() - 1; level >= 0; level--) {
+      all &= tiers.get(level).putAll(entries);
+    }
+    return all;
+  }
+
+  /** Removes {@code key} from every tier above {@code level}. */
+  void invalidateAbove(int level, K key) {
+    List<GuardedTier<K, V>> tiers = this.tiers;
+    for (int above = Math.min(level, tiers.size()) - 1; above >= 0; above--) {
+      tiers.get(above).invalidate(key);
+    }
+  }
+
+  /** Empties every tier above {@code level}. */
+  void invalidateAllAbove(int level) {
+    List<GuardedTier<K, V>> tiers = this.tiers;
+    for (int above = Math.min(level, tiers.size()) - 1; above >= 0; above--) {
+      tiers.get(above).invalidateAll();
+    }
+  }
+
+  void closeAll() {
+    List<GuardedTier<K, V>> tiers = this.tiers;
+    for (int level = tiers.size() - 1; level >= 0; level--) {
+      tiers.get(level).close();
+    }
+  }
+}

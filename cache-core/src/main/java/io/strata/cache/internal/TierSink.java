@@ -1,0 +1,122 @@
+package io.strata.cache.internal;
+
+import io.strata.cache.CacheObserver;
+import io.strata.cache.InvalidationSink;
+import io.strata.cache.Ticker;
+import io.strata.cache.TierContext;
+import java.util.Collection;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What one lower tier receives from its cache, and where its events land: invalidations and
+ * flushes it reports apply to the tiers above it through the {@link WritePath}, and its
+ * suspensions keep the local tier from filling. Thread-safe.
+ */
+final class TierSink<K> implements TierContext<K>, InvalidationSink<K> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TierSink.class);
+
+  private final String cacheName;
+  private final int level;
+  private final Ticker ticker;
+  private final Executor executor;
+  private final ObserverChain observers;
+  private final LowerTiers<K, ?> lower;
+  private final FillGuard<K, ?> guard;
+  private final WritePath<K, ?> writes;
+  private final AtomicBoolean suspended = new AtomicBoolean();
+
+  /** Creates the sink of the tier at {@code level} (0 for the one right below the local tier). */
+  TierSink(
+      String cacheName,
+      int level,
+      Ticker ticker,
+      Executor executor,
+      ObserverChain observers,
+      LowerTiers<K, ?> lower,
+      FillGuard<K, ?> guard,
+      WritePath<K, ?> writes) {
+    this.cacheName = cacheName;
+    this.level = level;
+    this.ticker = ticker;
+    this.executor = executor;
+    this.observers = observers;
+    this.lower = lower;
+    this.guard = guard;
+    this.writes = writes;
+  }
+
+  @Override
+  public String cacheName() {
+    return cacheName;
+  }
+
+  @Override
+  public Ticker ticker() {
+    return ticker;
+  }
+
+  @Override
+  public Executor executor() {
+    return executor;
+  }
+
+  @Override
+  public InvalidationSink<K> invalidations() {
+    return this;
+  }
+
+  @Override
+  public CacheObserver observer() {
+    return observers;
+  }
+
+  private String tierName() {
+    return lower.nameAt(level, "tier" + (level + 1));
+  }
+
+  @Override
+  public void invalidate(Collection<? extends K> keys) {
+    for (K key : keys) {
+      writes.forgetAbove(level, key);
+    }
+    // Observed once applied, so an observer timing propagation sees the copies gone.
+    observers.invalidationReceived(tierName(), keys.size());
+  }
+
+  @Override
+  public void suspend(String reason) {
+    if (suspended.compareAndSet(false, true)) {
+      guard.suspend();
+      LOG.debug(
+          "Cache '{}': the local tier stays empty until '{}' hears changes again ({})",
+          cacheName,
+          tierName(),
+          reason);
+    }
+    flush(reason);
+  }
+
+  @Override
+  public void resume() {
+    if (suspended.compareAndSet(true, false)) {
+      guard.resume();
+      LOG.debug(
+          "Cache '{}': the local tier fills again ('{}' hears changes)", cacheName, tierName());
+    }
+  }
+
+  @Override
+  public void invalidateAll(String reason) {
+    flush(reason);
+    LOG.info("Cache '{}': flushed the tiers above '{}' ({})", cacheName, tierName(), reason);
+  }
+
+  private void flush(String reason) {
+    writes.flushAbove(level);
+    observers.flush(tierName(), reason);
+  }
+}

@@ -1,0 +1,93 @@
+package io.strata.cache.internal;
+
+import io.strata.cache.CacheEntry;
+import io.strata.cache.Ticker;
+import io.strata.cache.internal.InvalidationStamps.Ticket;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads keys down the lower tiers, top first, one batch per tier, and promotes what it finds
+ * through the {@link FillGuard}. One key or many, the walk is the same; a single key is read with
+ * {@code get} rather than {@code getAll}. Thread-safe.
+ */
+final class TierWalk<K, V> {
+
+  private final LowerTiers<K, V> lower;
+  private final FillGuard<K, V> guard;
+  private final Ticker ticker;
+  private final ObserverChain observers;
+
+  TierWalk(LowerTiers<K, V> lower, FillGuard<K, V> guard, Ticker ticker, ObserverChain observers) {
+    this.lower = lower;
+    this.guard = guard;
+    this.ticker = ticker;
+    this.observers = observers;
+  }
+
+  /**
+   * Walks {@code keys} for a load: answers a key found fresh, or within its stale-while-revalidate
+   * window (then marked for a background reload); records in {@code fallbacks} the latest-expiring
+   * entry found expired but retained. Keys left out of the answer must be loaded.
+   */
+  Map<K, Resolved<V>> forLoad(
+      Collection<K> keys, Map<K, Ticket> tickets, Map<K, Fallback<V>> fallbacks) {
+    return walk(keys, tickets, fallbacks, false);
+  }
+
+  /**
+   * Walks {@code keys} for a peek ({@code getIfPresent}): answers only what is fresh, promoting it.
+   */
+  Map<K, Resolved<V>> forPeek(Collection<K> keys) {
+    Map<K, Ticket> tickets = new LinkedHashMap<>();
+    for (K key : keys) {
+      tickets.put(key, guard.ticket(key));
+    }
+    return walk(keys, tickets, Map.of(), true);
+  }
+
+  private Map<K, Resolved<V>> walk(
+      Collection<K> keys, Map<K, Ticket> tickets, Map<K, Fallback<V>> fallbacks, boolean peek) {
+    Map<K, Resolved<V>> found = new LinkedHashMap<>();
+    Set<K> remaining = new LinkedHashSet<>(keys);
+    for (int level = 0; level < lower.size() && !remaining.isEmpty(); level++) {
+      GuardedTier<K, V> tier = lower.at(level);
+      Map<K, CacheEntry<V>> hits = read(tier, remaining);
+      long now = ticker.read();
+      for (Map.Entry<K, CacheEntry<V>> hit : hits.entrySet()) {
+        K key = hit.getKey();
+        CacheEntry<V> entry = hit.getValue();
+        if (!remaining.contains(key)) {
+          continue;
+        }
+        if (entry.isFresh(now)) {
+          guard.promote(key, entry, level, tickets.get(key));
+          found.put(key, Resolved.fresh(entry, tier.name()));
+          remaining.remove(key);
+        } else if (peek) {
+          continue;
+        } else if (now - entry.staleWhileRevalidateUntil() < 0) {
+          guard.promote(key, entry, level, tickets.get(key));
+          observers.staleServed("revalidate");
+          found.put(key, new Resolved<>(entry, tier.name(), true, true));
+          remaining.remove(key);
+        } else if (now - entry.retainUntil() < 0) {
+          fallbacks.merge(key, new Fallback<>(entry, tier.name()), Fallback::later);
+        }
+      }
+    }
+    return found;
+  }
+
+  private Map<K, CacheEntry<V>> read(GuardedTier<K, V> tier, Set<K> keys) {
+    if (keys.size() > 1) {
+      return tier.getAll(keys);
+    }
+    K key = keys.iterator().next();
+    CacheEntry<V> entry = tier.get(key);
+    return entry == null ? Map.of() : Map.of(key, entry);
+  }
+}

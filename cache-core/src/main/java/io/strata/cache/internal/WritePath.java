@@ -1,0 +1,176 @@
+package io.strata.cache.internal;
+
+import io.strata.cache.CacheEntry;
+import io.strata.cache.Ticker;
+import io.strata.cache.Writer;
+import io.strata.cache.internal.InvalidationStamps.Ticket;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Every change the cache makes on its own: puts, invalidations and flushes, through the writer
+ * first when there is one, then the lower tiers (lowest first), then the local tier.
+ *
+ * <p>The order that keeps it coherent: the {@link FillGuard} records the change before the lower
+ * tiers are written (loads under way stop writing them) and again after (reads that began
+ * meanwhile may have read the old value), the claims on the keys end only after the lower tiers
+ * changed (a caller after the change must not join a load that began before it), and the local
+ * tier changes last. A writer that fails leaves the tiers as they were for its key. Thread-safe.
+ */
+final class WritePath<K, V> {
+
+  private final @Nullable Writer<K, V> writer;
+  private final Ticker ticker;
+  private final EntryFactory<K, V> entries;
+  private final LocalTier<K, V> local;
+  private final LowerTiers<K, V> lower;
+  private final FillGuard<K, V> guard;
+  private final LoadCoordinator<K, V> loads;
+  private final CacheCounters counters;
+
+  WritePath(
+      @Nullable Writer<K, V> writer,
+      Ticker ticker,
+      EntryFactory<K, V> entries,
+      LocalTier<K, V> local,
+      LowerTiers<K, V> lower,
+      FillGuard<K, V> guard,
+      LoadCoordinator<K, V> loads,
+      CacheCounters counters) {
+    this.writer = writer;
+    this.ticker = ticker;
+    this.entries = entries;
+    this.local = local;
+    this.lower = lower;
+    this.guard = guard;
+    this.loads = loads;
+    this.counters = counters;
+  }
+
+  void put(K key, V value, @Nullable Duration ttl) {
+    Writer<K, V> w = writer;
+    if (w != null) {
+      callWriter(() -> w.write(key, value));
+    }
+    long now = ticker.read();
+    store(Map.of(key, entries.fromPut(key, value, ttl, now)), now);
+  }
+
+  /**
+   * Puts every mapping. With a writer, mappings reach it in order; if it fails on one, the ones
+   * it took are stored (the source has them), that one and the rest are left as they were, and
+   * the failure is thrown.
+   */
+  void putAll(Map<K, V> values) {
+    long now = ticker.read();
+    Map<K, CacheEntry<V>> prepared = new LinkedHashMap<>();
+    values.forEach((key, value) -> prepared.put(key, entries.fromPut(key, value, null, now)));
+    Writer<K, V> w = writer;
+    if (w != null) {
+      Map<K, CacheEntry<V>> written = new LinkedHashMap<>();
+      for (Map.Entry<K, CacheEntry<V>> mapping : prepared.entrySet()) {
+        K key = mapping.getKey();
+        try {
+          callWriter(() -> w.write(key, values.get(key)));
+        } catch (RuntimeException | Error e) {
+          store(written, now);
+          throw e;
+        }
+        written.put(key, mapping.getValue());
+      }
+    }
+    store(prepared, now);
+  }
+
+  void invalidate(K key) {
+    Writer<K, V> w = writer;
+    if (w != null) {
+      callWriter(() -> w.delete(key));
+    }
+    forget(key);
+  }
+
+  /** Removes {@code key} from every tier. */
+  void forget(K key) {
+    forgetAbove(lower.size(), key);
+  }
+
+  /** Removes {@code key} from the lower tiers above {@code level} and from the local tier. */
+  void forgetAbove(int level, K key) {
+    guard.invalidated(key);
+    lower.invalidateAbove(level, key);
+    guard.invalidated(key);
+    loads.detach(key);
+    local.invalidate(key);
+  }
+
+  /** Empties every tier. */
+  void flush() {
+    flushAbove(lower.size());
+  }
+
+  /** Empties the lower tiers above {@code level} and the local tier. */
+  void flushAbove(int level) {
+    guard.flushed();
+    lower.invalidateAllAbove(level);
+    guard.flushed();
+    loads.detachAll();
+    local.invalidateAll();
+  }
+
+  private void store(Map<K, CacheEntry<V>> written, long now) {
+    if (written.isEmpty()) {
+      return;
+    }
+    counters.puts.add(written.size());
+    Map<K, Ticket> tickets = new LinkedHashMap<>();
+    Map<K, CacheEntry<V>> storable = new LinkedHashMap<>();
+    written.forEach(
+        (key, entry) -> {
+          if (entry.retainUntil() - now > 0) {
+            guard.invalidated(key);
+            tickets.put(key, guard.ticket(key));
+            storable.put(key, entry);
+          } else {
+            forget(key);
+          }
+        });
+    boolean shared;
+    if (storable.size() == 1) {
+      Map.Entry<K, CacheEntry<V>> only = storable.entrySet().iterator().next();
+      shared = lower.putAbove(lower.size(), only.getKey(), only.getValue());
+    } else {
+      shared = lower.putAll(storable);
+    }
+    storable.forEach(
+        (key, entry) -> {
+          loads.detach(key);
+          if (shared) {
+            guard.storeWritten(key, entry, tickets.get(key));
+          } else {
+            // Other instances keep reading the lower tier's value: this one must not serve another.
+            guard.invalidated(key);
+            local.invalidate(key);
+          }
+        });
+  }
+
+  /** Calls the writer; its runtime exceptions pass unchanged, checked ones are wrapped. */
+  private static void callWriter(WriterCall call) {
+    try {
+      call.run();
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new CompletionException(e);
+    }
+  }
+
+  @FunctionalInterface
+  private interface WriterCall {
+    void run() throws Exception;
+  }
+}
