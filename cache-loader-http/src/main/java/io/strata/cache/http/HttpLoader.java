@@ -5,7 +5,12 @@ import io.strata.cache.Loaded;
 import io.strata.cache.Loader;
 import io.strata.cache.http.internal.HttpLoaderEngine;
 import java.net.URI;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -46,8 +51,13 @@ import org.jspecify.annotations.Nullable;
  * HttpLoaderOptions#maxBodyBytes()}, as sent or once inflated, is abandoned mid-stream and fails
  * the load, so nothing of it is stored.
  *
+ * <p><b>Bulk loads.</b> {@link #loadAllEntries} (a cache's {@code getAll}) fetches its keys
+ * concurrently, each exactly as {@link #loadEntry} would, on the calling thread and on up to
+ * {@code maxConcurrentRequests - 1} helper threads the loader keeps while they have work; a
+ * failed key stops it.
+ *
  * <p>Thread-safe; one loader may serve many caches. At most {@link
- * HttpLoaderOptions#maxConcurrentRequests()} requests are in flight at once.
+ * HttpLoaderOptions#maxConcurrentRequests()} requests are in flight at once, bulk loads included.
  *
  * @param <K> the type of key
  */
@@ -138,6 +148,51 @@ public final class HttpLoader<K> implements Loader<K, HttpValue> {
   @Override
   public Loaded<HttpValue> loadEntry(K key) {
     return engine.load(uriFor(key));
+  }
+
+  /**
+   * Returns the answer for each of {@code keys}, fetched concurrently; each key gets exactly what
+   * {@link #loadEntry} would give it (its own retries, lifetime, storage and validators; 404 and
+   * 410 are {@link Loaded#notFound()}, present in the map).
+   *
+   * <p>Every key is turned into its URI first, so a key that cannot be made into a request fails
+   * the whole call before any I/O. The requests then run on the calling thread and on up to {@link
+   * HttpLoaderOptions#maxConcurrentRequests()} - 1 helper threads shared by all bulk loads of this
+   * loader (daemon threads, started on demand, ended when idle; when all are busy the calling
+   * thread does more itself). With every other load of this loader, at most {@code
+   * maxConcurrentRequests} requests are in flight; no thread is started per call.
+   *
+   * <p>Fails as a whole: once a key has failed (after its retries, or at once for a status that is
+   * not retried), no request not yet started is started and the keys under way are not retried;
+   * the call waits for the requests under way, then throws that first key's failure, with the
+   * failures of other keys added as {@linkplain Throwable#getSuppressed() suppressed} exceptions.
+   * The answers of keys that succeeded are dropped. If the calling thread is interrupted, the call
+   * starts no further request, does not wait for those under way, sets the interrupt flag again
+   * and throws an {@link HttpLoadException} with reason {@link HttpLoadException.Reason#INTERRUPTED
+   * INTERRUPTED} (or the failure of a key that failed before it).
+   *
+   * @return a new map holding an answer for every key
+   * @throws NullPointerException if {@code keys} is null or contains null
+   * @throws IllegalArgumentException if a key cannot be made into a request; nothing was requested
+   * @throws HttpLoadException the first failure of a key, or the interrupt
+   * @since 0.1.0
+   */
+  @Override
+  public Map<K, Loaded<HttpValue>> loadAllEntries(Set<? extends K> keys) {
+    Objects.requireNonNull(keys, "keys");
+    List<K> ordered = new ArrayList<>(keys.size());
+    List<URI> uris = new ArrayList<>(keys.size());
+    for (K key : keys) {
+      Objects.requireNonNull(key, "keys contains a null key");
+      ordered.add(key);
+      uris.add(uriFor(key));
+    }
+    List<Loaded<HttpValue>> answers = engine.loadAll(uris);
+    Map<K, Loaded<HttpValue>> result = new HashMap<>(ordered.size() * 2);
+    for (int i = 0; i < ordered.size(); i++) {
+      result.put(ordered.get(i), answers.get(i));
+    }
+    return result;
   }
 
   /**

@@ -357,7 +357,10 @@ public final class HttpLoaderOptions {
       return this;
     }
 
-    /** Bounds how many requests the loader has in flight at once; further loads wait for a slot. */
+    /**
+     * Bounds how many requests the loader has in flight at once; further loads wait for a slot. A
+     * bulk load uses its calling thread and up to {@code max - 1} helper threads of the loader.
+     */
     public Builder maxConcurrentRequests(int max) {
       this.maxConcurrentRequests = atLeast(max, 1, "maxConcurrentRequests");
       return this;

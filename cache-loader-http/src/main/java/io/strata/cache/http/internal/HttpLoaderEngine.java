@@ -20,27 +20,42 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Does the I/O of an {@code HttpLoader}: one GET with a bounded body per attempt, same-origin
- * redirects when allowed, retries with backoff, and the translation of the answer into a {@link
- * Loaded}. Thread-safe.
+ * redirects when allowed, retries with backoff, the translation of the answer into a {@link
+ * Loaded}, and bulk loads spread over a bounded set of threads ({@link BulkLoad}). Thread-safe.
  */
 public final class HttpLoaderEngine {
+
+  /** How long an idle bulk helper thread lives before it ends. */
+  private static final long HELPER_KEEP_ALIVE_SECONDS = 30;
+
+  private static final BooleanSupplier NEVER = () -> false;
+  private static final AtomicInteger HELPER_COUNT = new AtomicInteger();
 
   private final TargetUris uris;
   private final HttpLoaderOptions options;
   private final HttpClient client;
   private final Semaphore slots;
   private final boolean authorized;
+  /** Helps callers of {@link #loadAll}; null when maxConcurrentRequests is 1. */
+  private final @Nullable Executor bulkHelpers;
 
   public HttpLoaderEngine(URI baseUri, HttpLoaderOptions options) {
     this.uris = TargetUris.of(baseUri);
@@ -55,6 +70,30 @@ public final class HttpLoaderEngine {
     this.slots = new Semaphore(options.maxConcurrentRequests());
     this.authorized =
         options.requestHeaders().keySet().stream().anyMatch(n -> n.equalsIgnoreCase("authorization"));
+    this.bulkHelpers = bulkHelpers(options.maxConcurrentRequests() - 1);
+  }
+
+  /**
+   * At most {@code max} daemon threads, started when a bulk load asks for help and none is idle,
+   * ended after {@link #HELPER_KEEP_ALIVE_SECONDS} idle: a loader that does no bulk load has none,
+   * and no shutdown is needed. Never queues: with every helper busy, a task is rejected and the
+   * caller does the work itself.
+   */
+  private static @Nullable Executor bulkHelpers(int max) {
+    if (max < 1) {
+      return null;
+    }
+    return new ThreadPoolExecutor(
+        0,
+        max,
+        HELPER_KEEP_ALIVE_SECONDS,
+        TimeUnit.SECONDS,
+        new SynchronousQueue<>(),
+        runnable -> {
+          Thread thread = new Thread(runnable, "strata-http-bulk-" + HELPER_COUNT.incrementAndGet());
+          thread.setDaemon(true);
+          return thread;
+        });
   }
 
   public URI base() {
@@ -68,7 +107,37 @@ public final class HttpLoaderEngine {
 
   /** Fetches {@code uri} and returns what the cache should do with the answer. */
   public Loaded<HttpValue> load(URI uri) {
-    return toLoaded(fetch(uri, null, null), null);
+    return toLoaded(fetch(uri, null, null, NEVER), null);
+  }
+
+  /**
+   * Fetches every one of {@code uris} as {@link #load} does, concurrently: the calling thread and
+   * up to maxConcurrentRequests - 1 helper threads take them in turn, so that with other loads the
+   * request slots are never exceeded. Returns the answers in the order of {@code uris}.
+   *
+   * <p>After a failure no further request starts and no retry is made; the requests under way are
+   * awaited, then the first failure is thrown with the others suppressed. Interrupted, the caller
+   * does not wait for the requests under way: it sets its interrupt flag again and throws.
+   */
+  public List<Loaded<HttpValue>> loadAll(List<URI> targets) {
+    if (targets.isEmpty()) {
+      return List.of();
+    }
+    if (Thread.currentThread().isInterrupted()) {
+      throw new HttpLoadException(
+          Reason.INTERRUPTED, 0, "interrupted before a bulk load of " + targets.size() + " URIs", null);
+    }
+    BulkLoad bulk = new BulkLoad(targets);
+    int helpers = Math.min(targets.size(), options.maxConcurrentRequests()) - 1;
+    for (int i = 0; i < helpers && bulkHelpers != null; i++) {
+      try {
+        bulkHelpers.execute(bulk::work);
+      } catch (RejectedExecutionException e) {
+        break; // every helper is busy with other bulk loads: this caller does more itself
+      }
+    }
+    bulk.work();
+    return bulk.await();
   }
 
   /**
@@ -80,7 +149,7 @@ public final class HttpLoaderEngine {
     if (etag == null && lastModified == null) {
       return load(uri);
     }
-    return toLoaded(fetch(uri, etag, lastModified), previous);
+    return toLoaded(fetch(uri, etag, lastModified, NEVER), previous);
   }
 
   private Loaded<HttpValue> toLoaded(Response response, @Nullable HttpValue previous) {
@@ -152,10 +221,118 @@ public final class HttpLoaderEngine {
     return builder;
   }
 
+  // ---------------------------------------------------------------- bulk loads
+
+  /**
+   * One call of {@link #loadAll}: the URIs not yet taken, the answers, the failures. Its threads
+   * (the caller and the helpers) take URIs in order; the first failure stops it, so no request
+   * starts and no retry is made after it ({@link #fetch} asks {@link #stopped} before each retry).
+   */
+  private final class BulkLoad {
+
+    private final List<URI> targets;
+    private final List<@Nullable Loaded<HttpValue>> answers;
+    private final List<Throwable> failures = new ArrayList<>(1); // guarded by this
+    private int next; // guarded by this
+    private int running; // guarded by this
+    private volatile boolean stopped;
+
+    BulkLoad(List<URI> targets) {
+      this.targets = targets;
+      this.answers = new ArrayList<>(targets.size());
+      for (int i = 0; i < targets.size(); i++) {
+        answers.add(null);
+      }
+    }
+
+    /** Loads URIs in turn until none is left or the bulk load has failed. */
+    void work() {
+      for (int i = claim(); i >= 0; i = claim()) {
+        Loaded<HttpValue> answer = null;
+        Throwable failure = null;
+        try {
+          answer = toLoaded(fetch(targets.get(i), null, null, this::isStopped), null);
+        } catch (RuntimeException | Error e) {
+          failure = e;
+        }
+        finish(i, answer, failure);
+      }
+    }
+
+    private boolean isStopped() {
+      return stopped;
+    }
+
+    private synchronized int claim() {
+      if (stopped || next == targets.size()) {
+        return -1;
+      }
+      running++;
+      return next++;
+    }
+
+    private synchronized void finish(
+        int index, @Nullable Loaded<HttpValue> answer, @Nullable Throwable failure) {
+      running--;
+      if (failure != null) {
+        failures.add(failure);
+        stopped = true;
+      } else {
+        answers.set(index, answer);
+      }
+      if (running == 0) {
+        notifyAll();
+      }
+    }
+
+    /** Waits for the requests under way, then returns every answer or throws the first failure. */
+    synchronized List<Loaded<HttpValue>> await() {
+      try {
+        while (running > 0) {
+          wait();
+        }
+      } catch (InterruptedException e) {
+        stopped = true;
+        Thread.currentThread().interrupt();
+        if (failures.isEmpty()) {
+          failures.add(
+              new HttpLoadException(
+                  Reason.INTERRUPTED, 0,
+                  "interrupted waiting for " + running + " request(s) of a bulk load of "
+                      + targets.size() + " URIs", e));
+        }
+      }
+      if (!failures.isEmpty()) {
+        Throwable first = failures.get(0);
+        for (Throwable other : failures.subList(1, failures.size())) {
+          if (other != first) {
+            first.addSuppressed(other);
+          }
+        }
+        if (first instanceof Error error) {
+          throw error;
+        }
+        throw (RuntimeException) first;
+      }
+      List<Loaded<HttpValue>> all = new ArrayList<>(answers.size());
+      for (Loaded<HttpValue> answer : answers) {
+        all.add(Objects.requireNonNull(answer));
+      }
+      return all;
+    }
+  }
+
   // ---------------------------------------------------------------- retries
 
-  private Response fetch(URI uri, @Nullable String etag, @Nullable String lastModified) {
+  /**
+   * Fetches {@code uri}, retrying connection failures, 5xx and 429 until the attempts run out or
+   * {@code abandoned} says the load no longer matters (asked before and after each backoff); then
+   * the last failure is thrown.
+   */
+  private Response fetch(
+      URI uri, @Nullable String etag, @Nullable String lastModified, BooleanSupplier abandoned) {
     for (int attempt = 1; ; attempt++) {
+      HttpLoadException failure;
       Duration wait;
       try {
         Response response = followingRedirects(uri, etag, lastModified);
@@ -163,8 +340,9 @@ public final class HttpLoaderEngine {
         if (status != 429 && status < 500) {
           return response;
         }
-        if (attempt >= options.maxAttempts()) {
-          throw statusFailure(response, " after " + attempt + " attempt(s)");
+        failure = statusFailure(response, " after " + attempt + " attempt(s)");
+        if (attempt >= options.maxAttempts() || abandoned.getAsBoolean()) {
+          throw failure;
         }
         Duration retryAfter = retryAfter(response);
         if (retryAfter == null) {
@@ -178,9 +356,12 @@ public final class HttpLoaderEngine {
           wait = retryAfter;
         }
       } catch (HttpLoadException e) {
-        if (e.reason() != Reason.CONNECTION || attempt >= options.maxAttempts()) {
+        if (e.reason() != Reason.CONNECTION
+            || attempt >= options.maxAttempts()
+            || abandoned.getAsBoolean()) {
           throw e;
         }
+        failure = e;
         wait = backoff(attempt);
       }
       try {
@@ -189,6 +370,9 @@ public final class HttpLoaderEngine {
         Thread.currentThread().interrupt();
         throw new HttpLoadException(
             Reason.INTERRUPTED, 0, "interrupted while waiting to retry " + TargetUris.redact(uri), e);
+      }
+      if (abandoned.getAsBoolean()) {
+        throw failure;
       }
     }
   }
