@@ -90,7 +90,9 @@ public final class HttpLoaderEngine {
         TimeUnit.SECONDS,
         new SynchronousQueue<>(),
         runnable -> {
-          Thread thread = new Thread(runnable, "strata-http-bulk-" + HELPER_COUNT.incrementAndGet());
+          // No inherited thread locals (an MDC, a request context) from the caller that started it.
+          Thread thread =
+              new Thread(null, runnable, "strata-http-bulk-" + HELPER_COUNT.incrementAndGet(), 0, false);
           thread.setDaemon(true);
           return thread;
         });
