@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.strata.cache.codec.Codec;
 import io.strata.cache.testkit.FakeTicker;
 import io.strata.cache.testkit.InMemoryTier;
+import io.strata.cache.testkit.InMemoryTier.Echo;
 import io.strata.cache.testkit.ManualScheduler;
 import java.io.IOException;
 import java.time.Duration;
@@ -276,7 +277,10 @@ class FreshnessTest {
               builder()
                   .ttl(TTL)
                   .localTtl(Duration.ofSeconds(4))
-                  .tier(InMemoryTier.factory("memory", new InMemoryTier.Store(), Codec.utf8()))
+                  // The writer keeps its own copy: the local cap is measured from the load.
+                  .tier(
+                      InMemoryTier.factory(
+                          "memory", new InMemoryTier.Store(), Codec.utf8(), Echo.OTHERS_ONLY))
                   .loader(loader));
 
       assertThat(cache.lookup("k")).isEqualTo(loaded("v1"));
@@ -610,6 +614,8 @@ class FreshnessTest {
       background.runAll();
 
       assertThat(loader.calls()).isEqualTo(2);
+      // From the lower tier, where the reload wrote it (whose echo evicted the local copy).
+      assertThat(cache.lookup("k")).isEqualTo(fresh("v2", "memory"));
       assertThat(cache.lookup("k")).isEqualTo(fresh("v2", "local"));
     }
 

@@ -18,8 +18,12 @@ import org.jspecify.annotations.Nullable;
 /**
  * A lower tier that stores encoded bytes in a map shared between caches, the way a Redis would:
  * values pass through a {@link Codec}, lifetimes are stored relative to the writer's clock, and
- * two caches built on one {@link Store} behave like two service instances on one Redis (a write by
- * one is announced to the others as an invalidation). Faults can be switched on. Thread-safe.
+ * two caches built on one {@link Store} behave like two service instances on one Redis. Every
+ * write and deletion is announced as an invalidation to every cache of the same name on the store,
+ * the writer included, as Redis announces it to a tracking connection other than the writer's;
+ * {@link Echo#OTHERS_ONLY} announces it to the others only, as {@code NOLOOP} on the writer's own
+ * connection would. Announcements are delivered synchronously, inside the write: the harshest
+ * timing for a writer that wants to keep its own copy. Faults can be switched on. Thread-safe.
  *
  * @param <V> the type of value
  */
@@ -59,6 +63,14 @@ public final class InMemoryTier<V> implements CacheTier<String, V> {
     }
   }
 
+  /** Which caches hear of a write. */
+  public enum Echo {
+    /** Every cache of the name, the writer included: what Redis client-side caching does. */
+    ALL,
+    /** Every cache of the name but the writer: Redis's {@code NOLOOP} on the writer's connection. */
+    OTHERS_ONLY
+  }
+
   record Stored(
       byte @Nullable [] bytes,
       long retainUntil,
@@ -83,19 +95,28 @@ public final class InMemoryTier<V> implements CacheTier<String, V> {
   private final Codec<V> codec;
   private final TierContext<String> context;
   private final String prefix;
+  private final Echo echo;
 
-  private InMemoryTier(String name, Store store, Codec<V> codec, TierContext<String> context) {
+  private InMemoryTier(
+      String name, Store store, Codec<V> codec, Echo echo, TierContext<String> context) {
     this.name = name;
     this.store = store;
     this.codec = codec;
+    this.echo = echo;
     this.context = context;
     this.prefix = context.cacheName() + ":";
     store.tiers.add(this);
   }
 
-  /** Returns a factory of tiers named {@code name} on {@code store}. */
+  /** Returns a factory of tiers named {@code name} on {@code store} that echo every write. */
   public static <V> TierFactory<String, V> factory(String name, Store store, Codec<V> codec) {
-    return context -> new InMemoryTier<>(name, store, codec, context);
+    return factory(name, store, codec, Echo.ALL);
+  }
+
+  /** Returns a factory of tiers named {@code name} on {@code store}, announcing as {@code echo} says. */
+  public static <V> TierFactory<String, V> factory(
+      String name, Store store, Codec<V> codec, Echo echo) {
+    return context -> new InMemoryTier<>(name, store, codec, echo, context);
   }
 
   /** Returns the sink of the cache this tier belongs to, so a test can deliver events. */
@@ -194,7 +215,7 @@ public final class InMemoryTier<V> implements CacheTier<String, V> {
     fault();
     store.entries.keySet().removeIf(k -> k.startsWith(prefix));
     for (InMemoryTier<?> other : store.tiers) {
-      if (other != this && other.prefix.equals(prefix)) {
+      if ((other != this || echo == Echo.ALL) && other.prefix.equals(prefix)) {
         other.sink().invalidateAll("flushall");
       }
     }
@@ -215,10 +236,10 @@ public final class InMemoryTier<V> implements CacheTier<String, V> {
     store.tiers.remove(this);
   }
 
-  /** Tells the other caches of this name on the store that {@code key} changed (NOLOOP). */
+  /** Tells the caches of this name on the store that {@code key} changed; see {@link Echo}. */
   private void announce(String key) {
     for (InMemoryTier<?> other : store.tiers) {
-      if (other != this && other.prefix.equals(prefix)) {
+      if ((other != this || echo == Echo.ALL) && other.prefix.equals(prefix)) {
         other.sink().invalidate(List.of(key));
       }
     }
