@@ -14,7 +14,6 @@ import io.strata.cache.TierHealth;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -24,7 +23,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -54,12 +52,12 @@ public final class DefaultMultiLevelCache<K, V>
   private final ObserverChain observers;
   private final CacheCounters counters = new CacheCounters();
   private final LocalTier<K, V> local;
-  private final LocalAdmission<K> admission;
   private final LowerTiers<K, V> lower = new LowerTiers<>();
   private final FillGuard<K, V> guard;
   private final TierWalk<K, V> walk;
   private final LoadCoordinator<K, V> loads;
   private final WritePath<K, V> writes;
+  private final ReadPath<K, V> reads;
   private volatile boolean closed;
 
   public DefaultMultiLevelCache(CacheSettings<K, V> settings) {
@@ -78,7 +76,7 @@ public final class DefaultMultiLevelCache<K, V>
             ticker,
             settings.executor(),
             observers);
-    this.admission =
+    LocalAdmission<K> admission =
         new LocalAdmission<>(
             settings.localAdmissionReads(), settings.maximumSize(), settings.executor());
     EntryFactory<K, V> entries = new EntryFactory<>(settings);
@@ -89,6 +87,9 @@ public final class DefaultMultiLevelCache<K, V>
     this.loads = new LoadCoordinator<>(settings, guard, walk, calls, observers);
     this.writes =
         new WritePath<>(settings.writer(), ticker, entries, local, lower, guard, loads, counters);
+    this.reads =
+        new ReadPath<>(
+            ticker, settings.refreshAhead(), local, admission, walk, loads, counters, observers);
     addTiers(settings.tiers());
   }
 
@@ -140,16 +141,17 @@ public final class DefaultMultiLevelCache<K, V>
     Objects.requireNonNull(loader, "loader");
     CacheEntry<V> entry = local.get(key);
     if (entry != null && refreshAhead == null && freshWhileHeld(entry)) {
-      localHit();
+      reads.localHit();
       return entry.value();
     }
     long now = ticker.read();
     if (entry != null && entry.isFresh(now)) {
-      localHit();
-      maybeRefreshAhead(key, entry, now, cast(loader));
+      reads.localHit();
+      reads.maybeRefreshAhead(key, entry, now, cast(loader));
       return entry.value();
     }
-    return readAndWait(key, cast(loader), entry, now).value();
+    requireOpen();
+    return reads.readAndWait(key, cast(loader), entry, now).value();
   }
 
   @Override
@@ -158,16 +160,17 @@ public final class DefaultMultiLevelCache<K, V>
     Loader<K, V> loader = requireLoader();
     CacheEntry<V> entry = local.get(key);
     if (entry != null && refreshAhead == null && freshWhileHeld(entry)) {
-      localHit();
+      reads.localHit();
       return new Lookup<>(entry.value(), LocalTier.NAME, false);
     }
     long now = ticker.read();
     if (entry != null && entry.isFresh(now)) {
-      localHit();
-      maybeRefreshAhead(key, entry, now, loader);
+      reads.localHit();
+      reads.maybeRefreshAhead(key, entry, now, loader);
       return new Lookup<>(entry.value(), LocalTier.NAME, false);
     }
-    Resolved<V> resolved = readAndWait(key, loader, entry, now);
+    requireOpen();
+    Resolved<V> resolved = reads.readAndWait(key, loader, entry, now);
     return new Lookup<>(resolved.value(), resolved.tier(), resolved.stale());
   }
 
@@ -178,11 +181,12 @@ public final class DefaultMultiLevelCache<K, V>
     long now = ticker.read();
     CacheEntry<V> entry = local.get(key);
     if (entry != null && entry.isFresh(now)) {
-      localHit();
-      maybeRefreshAhead(key, entry, now, loader);
+      reads.localHit();
+      reads.maybeRefreshAhead(key, entry, now, loader);
       return CompletableFuture.completedFuture(entry.value());
     }
-    return read(key, loader, entry, now, false).thenApply(Resolved::value);
+    requireOpen();
+    return reads.read(key, loader, entry, now, false).thenApply(Resolved::value);
   }
 
   @Override
@@ -190,7 +194,7 @@ public final class DefaultMultiLevelCache<K, V>
     Objects.requireNonNull(key, "key");
     CacheEntry<V> entry = local.get(key);
     if (entry != null && (freshWhileHeld(entry) || entry.isFresh(ticker.read()))) {
-      localHit();
+      reads.localHit();
       return entry.value();
     }
     requireOpen();
@@ -209,9 +213,9 @@ public final class DefaultMultiLevelCache<K, V>
     List<K> distinct = distinctKeys(keys);
     requireOpen();
     if (settings.loader() == null) {
-      return getAllPresent(distinct);
+      return reads.getAllPresent(distinct);
     }
-    Map<K, CompletableFuture<Resolved<V>>> answers = readAll(distinct, requireLoader(), false);
+    Map<K, CompletableFuture<Resolved<V>>> answers = reads.readAll(distinct, requireLoader(), false);
     Map<K, V> result = new LinkedHashMap<>();
     for (K key : distinct) {
       V value = join(answers.get(key)).value();
@@ -227,9 +231,9 @@ public final class DefaultMultiLevelCache<K, V>
     List<K> distinct = distinctKeys(keys);
     requireOpen();
     if (settings.loader() == null) {
-      return CompletableFuture.supplyAsync(() -> getAllPresent(distinct), settings.executor());
+      return CompletableFuture.supplyAsync(() -> reads.getAllPresent(distinct), settings.executor());
     }
-    Map<K, CompletableFuture<Resolved<V>>> answers = readAll(distinct, requireLoader(), true);
+    Map<K, CompletableFuture<Resolved<V>>> answers = reads.readAll(distinct, requireLoader(), true);
     return CompletableFuture.allOf(answers.values().toArray(CompletableFuture[]::new))
         .thenApply(
             done -> {
@@ -245,150 +249,6 @@ public final class DefaultMultiLevelCache<K, V>
   }
 
   /**
-   * The bulk read: each key is read as {@link #get} reads it (local hit, stale-while-revalidate,
-   * refresh-ahead, fallbacks, timeouts), and the keys that miss the local tier are claimed and led
-   * together, with one walk per tier and one load.
-   */
-  private Map<K, CompletableFuture<Resolved<V>>> readAll(
-      List<K> keys, Loader<K, V> loader, boolean async) {
-    Map<K, CompletableFuture<Resolved<V>>> answers = new HashMap<>(keys.size() * 2);
-    Map<K, Fallback<V>> fallbacks = new HashMap<>();
-    List<K> missing = new ArrayList<>();
-    long now = ticker.read();
-    for (K key : keys) {
-      CacheEntry<V> entry = local.get(key);
-      if (entry != null && entry.isFresh(now)) {
-        localHit();
-        maybeRefreshAhead(key, entry, now, loader);
-        answers.put(key, CompletableFuture.completedFuture(Resolved.fresh(entry, LocalTier.NAME)));
-      } else if (servesWhileRevalidating(entry, now)) {
-        answers.put(key, CompletableFuture.completedFuture(revalidate(key, entry, loader)));
-      } else {
-        Fallback<V> fallback = localMiss(key, entry);
-        if (fallback != null) {
-          fallbacks.put(key, fallback);
-        }
-        missing.add(key);
-      }
-    }
-    if (!missing.isEmpty()) {
-      boolean inline = !async && !loads.timed();
-      loads
-          .claimOrJoinAll(missing, loader, fallbacks, inline)
-          .forEach(
-              (key, claim) -> answers.put(key, counted(loads.await(key, claim, fallbacks.get(key)))));
-    }
-    return answers;
-  }
-
-  /** {@link #getAll} for a cache without a loader: what the tiers have, nothing loaded. */
-  private Map<K, V> getAllPresent(List<K> keys) {
-    Map<K, V> result = new LinkedHashMap<>();
-    List<K> missing = new ArrayList<>();
-    long now = ticker.read();
-    for (K key : keys) {
-      CacheEntry<V> entry = local.get(key);
-      if (entry != null && entry.isFresh(now)) {
-        localHit();
-        if (entry.value() != null) {
-          result.put(key, entry.value());
-        }
-      } else {
-        observers.tierMiss(LocalTier.NAME);
-        missing.add(key);
-      }
-    }
-    Map<K, Resolved<V>> found = missing.isEmpty() ? Map.of() : walk.forPeek(missing);
-    counters.hits.add(found.size());
-    counters.misses.add(missing.size() - found.size());
-    Map<K, V> ordered = new LinkedHashMap<>();
-    for (K key : keys) {
-      Resolved<V> resolved = found.get(key);
-      V value = resolved == null ? result.get(key) : resolved.value();
-      if (value != null) {
-        ordered.put(key, value);
-      }
-    }
-    return ordered;
-  }
-
-  /**
-   * The slow path of a single read: the local tier had nothing fresh. A synchronous caller leads
-   * a load on its own thread ({@code inline}) unless load timeouts need it free to stop waiting.
-   */
-  private CompletableFuture<Resolved<V>> read(
-      K key, Loader<K, V> loader, @Nullable CacheEntry<V> localEntry, long now, boolean inline) {
-    requireOpen();
-    if (servesWhileRevalidating(localEntry, now)) {
-      return CompletableFuture.completedFuture(revalidate(key, localEntry, loader));
-    }
-    Fallback<V> fallback = localMiss(key, localEntry);
-    LoadCoordinator.Claim<V> claim =
-        loads.claimOrJoin(key, loader, fallback, inline && !loads.timed());
-    return counted(loads.await(key, claim, fallback));
-  }
-
-  /**
-   * {@link #read} for a caller that waits for the answer on its own thread. Without load timeouts
-   * it joins the shared load itself (joining cannot cancel it) and counts the answer here: a
-   * per-caller stage would make the leader run one stage per waiter before waking the next, and a
-   * cold key with a thousand waiters would wait for that queue.
-   */
-  private Resolved<V> readAndWait(
-      K key, Loader<K, V> loader, @Nullable CacheEntry<V> localEntry, long now) {
-    if (loads.timed() || servesWhileRevalidating(localEntry, now)) {
-      return join(read(key, loader, localEntry, now, true));
-    }
-    requireOpen();
-    Fallback<V> fallback = localMiss(key, localEntry);
-    Resolved<V> resolved;
-    try {
-      resolved = join(loads.claimOrJoin(key, loader, fallback, true));
-    } catch (RuntimeException | Error e) {
-      counters.misses.increment();
-      throw e;
-    }
-    counters.answered(resolved);
-    return resolved;
-  }
-
-  private boolean servesWhileRevalidating(@Nullable CacheEntry<V> localEntry, long now) {
-    return localEntry != null && now - localEntry.staleWhileRevalidateUntil() < 0;
-  }
-
-  /** Answers with the local entry past its expiry and reloads it in the background. */
-  private Resolved<V> revalidate(K key, CacheEntry<V> localEntry, Loader<K, V> loader) {
-    counters.hits.increment();
-    observers.staleServed("revalidate");
-    loads.refresh(key, localEntry, LocalTier.NAME, loader);
-    return Resolved.stale(localEntry, LocalTier.NAME);
-  }
-
-  /** Records a local miss; returns the expired local entry as the fallback, if there is one. */
-  private @Nullable Fallback<V> localMiss(K key, @Nullable CacheEntry<V> localEntry) {
-    observers.tierMiss(LocalTier.NAME);
-    admission.missed(key);
-    return localEntry == null ? null : new Fallback<>(localEntry, LocalTier.NAME);
-  }
-
-  /** Counts the answer as a hit or a miss once it arrives. */
-  private CompletableFuture<Resolved<V>> counted(CompletableFuture<Resolved<V>> answer) {
-    return answer.whenComplete(
-        (resolved, error) -> {
-          if (resolved != null) {
-            counters.answered(resolved);
-          } else {
-            counters.misses.increment();
-          }
-        });
-  }
-
-  private void localHit() {
-    counters.localHits.increment();
-    observers.tierHit(LocalTier.NAME);
-  }
-
-  /**
    * Whether the local tier holds {@code entry} only while it is fresh, so that the tier handing
    * it out already proves it fresh: Caffeine checked the entry against its own clock reading, and
    * a second reading would cost as much as the rest of a hit. Entries kept past their expiry (for
@@ -396,16 +256,6 @@ public final class DefaultMultiLevelCache<K, V>
    */
   private static boolean freshWhileHeld(CacheEntry<?> entry) {
     return entry.retainUntil() - entry.expiresAt() <= 0;
-  }
-
-  private void maybeRefreshAhead(K key, CacheEntry<V> entry, long now, Loader<K, V> loader) {
-    RefreshAhead policy = refreshAhead;
-    if (policy != null
-        && !entry.isNegative()
-        && policy.shouldRefresh(entry, now, 1.0 - ThreadLocalRandom.current().nextDouble())
-        && !loads.loading(key)) {
-      loads.refresh(key, entry, LocalTier.NAME, loader);
-    }
   }
 
   // ---------------------------------------------------------------- writes
@@ -568,7 +418,7 @@ public final class DefaultMultiLevelCache<K, V>
   }
 
   /** Waits for a read; rethrows a loader's unchecked exception as it was thrown. */
-  private static <V> Resolved<V> join(CompletableFuture<Resolved<V>> future) {
+  static <V> Resolved<V> join(CompletableFuture<Resolved<V>> future) {
     try {
       return future.join();
     } catch (CompletionException e) {

@@ -97,7 +97,9 @@ final class TierSink<K> implements TierContext<K>, InvalidationSink<K> {
           tierName(),
           reason);
     }
-    flush(reason);
+    // Nothing is known to have changed: loads under way may still be joined.
+    writes.flushAbove(level, false);
+    observers.flush(tierName(), reason);
   }
 
   @Override
@@ -111,12 +113,8 @@ final class TierSink<K> implements TierContext<K>, InvalidationSink<K> {
 
   @Override
   public void invalidateAll(String reason) {
-    flush(reason);
-    LOG.info("Cache '{}': flushed the tiers above '{}' ({})", cacheName, tierName(), reason);
-  }
-
-  private void flush(String reason) {
-    writes.flushAbove(level);
+    writes.flushAbove(level, true);
     observers.flush(tierName(), reason);
+    LOG.info("Cache '{}': flushed the tiers above '{}' ({})", cacheName, tierName(), reason);
   }
 }

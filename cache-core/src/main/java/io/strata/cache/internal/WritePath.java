@@ -109,15 +109,21 @@ final class WritePath<K, V> {
 
   /** Empties every tier. */
   void flush() {
-    flushAbove(lower.size());
+    flushAbove(lower.size(), true);
   }
 
-  /** Empties the lower tiers above {@code level} and the local tier. */
-  void flushAbove(int level) {
+  /**
+   * Empties the lower tiers above {@code level} and the local tier. When the data changed ({@code
+   * changed}: a flush, not a lost connection), callers after it also stop joining loads that
+   * began before it.
+   */
+  void flushAbove(int level, boolean changed) {
     guard.flushed();
     lower.invalidateAllAbove(level);
     guard.flushed();
-    loads.detachAll();
+    if (changed) {
+      loads.detachAll();
+    }
     local.invalidateAll();
   }
 
