@@ -18,7 +18,7 @@ import org.jspecify.annotations.Nullable;
  * tiers are written (loads under way stop writing them) and again after (reads that began
  * meanwhile may have read the old value), the claims on the keys end only after the lower tiers
  * changed (a caller after the change must not join a load that began before it), and the local
- * tier changes last. A writer that fails leaves the tiers as they were for its key. Thread-safe.
+ * tier changes last. Thread-safe.
  */
 final class WritePath<K, V> {
 
@@ -53,7 +53,7 @@ final class WritePath<K, V> {
   void put(K key, V value, @Nullable Duration ttl) {
     Writer<K, V> w = writer;
     if (w != null) {
-      callWriter(() -> w.write(key, value));
+      writeThrough(key, () -> w.write(key, value));
     }
     long now = ticker.read();
     store(Map.of(key, entries.fromPut(key, value, ttl, now)), now);
@@ -61,8 +61,8 @@ final class WritePath<K, V> {
 
   /**
    * Puts every mapping. With a writer, mappings reach it in order; if it fails on one, the ones
-   * it took are stored (the source has them), that one and the rest are left as they were, and
-   * the failure is thrown.
+   * it took are stored (the source has them), that one is forgotten, the rest are left as they
+   * were, and the failure is thrown.
    */
   void putAll(Map<K, V> values) {
     long now = ticker.read();
@@ -74,7 +74,7 @@ final class WritePath<K, V> {
       for (Map.Entry<K, CacheEntry<V>> mapping : prepared.entrySet()) {
         K key = mapping.getKey();
         try {
-          callWriter(() -> w.write(key, values.get(key)));
+          writeThrough(key, () -> w.write(key, values.get(key)));
         } catch (RuntimeException | Error e) {
           store(written, now);
           throw e;
@@ -88,7 +88,7 @@ final class WritePath<K, V> {
   void invalidate(K key) {
     Writer<K, V> w = writer;
     if (w != null) {
-      callWriter(() -> w.delete(key));
+      writeThrough(key, () -> w.delete(key));
     }
     forget(key);
   }
@@ -164,13 +164,19 @@ final class WritePath<K, V> {
         });
   }
 
-  /** Calls the writer; its runtime exceptions pass unchanged, checked ones are wrapped. */
-  private static void callWriter(WriterCall call) {
+  /**
+   * Calls the writer for {@code key}; its runtime exceptions pass unchanged, checked ones are
+   * wrapped. A failed call may still have reached the source (a timeout after the write), so the
+   * key is forgotten in every tier first: the cache reloads rather than guess.
+   */
+  private void writeThrough(K key, WriterCall call) {
     try {
       call.run();
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      forget(key);
       throw e;
     } catch (Exception e) {
+      forget(key);
       throw new CompletionException(e);
     }
   }
