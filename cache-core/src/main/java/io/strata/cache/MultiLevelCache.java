@@ -70,9 +70,14 @@ public interface MultiLevelCache<K, V> extends AutoCloseable {
   @Nullable V getIfPresent(K key);
 
   /**
-   * Returns the values for {@code keys}: from the tiers where present, the rest from one {@link
-   * Loader#loadAll} call. Keys without a value are left out of the map; a cache without a loader
-   * returns only what its tiers have.
+   * Returns the values for {@code keys}, each read as {@link #get(Object)} reads it (freshness,
+   * stale serving, storage, timeouts), in the order of {@code keys}. The keys no tier has are
+   * claimed together and loaded with one {@link Loader#loadAllEntries} call ({@link
+   * Loader#loadAll} if only that is overridden; one {@link Loader#loadEntry} per key if neither
+   * is); keys another caller is loading are waited for. Keys without a value are left out of the
+   * map; a cache without a loader returns only what its tiers have.
+   *
+   * @throws NullPointerException if {@code keys} or one of them is null, before anything is read
    */
   Map<K, V> getAll(Collection<? extends K> keys);
 
@@ -82,10 +87,7 @@ public interface MultiLevelCache<K, V> extends AutoCloseable {
    */
   CompletableFuture<@Nullable V> getAsync(K key);
 
-  /**
-   * Returns a future of {@link #getAll}, loading on the cache's executor. Load timeouts apply to
-   * single-key reads only.
-   */
+  /** Returns a future of {@link #getAll}, loading on the cache's executor. */
   CompletableFuture<Map<K, V>> getAllAsync(Collection<? extends K> keys);
 
   /**
@@ -159,8 +161,9 @@ public interface MultiLevelCache<K, V> extends AutoCloseable {
     long localHitCount();
 
     /**
-     * Loads into every tier whatever of {@code keys} is missing, with one {@link Loader#loadAll}
-     * call, and promotes into the local tier what a lower tier already has.
+     * Loads into every tier whatever of {@code keys} is missing, with one bulk load as {@link
+     * MultiLevelCache#getAll} makes it, and promotes into the local tier what a lower tier already
+     * has.
      *
      * @return the number of keys that now have a value
      * @throws IllegalStateException if the cache has no loader

@@ -19,8 +19,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Defaults: a local tier of at most {@value #DEFAULT_MAXIMUM_SIZE} entries, a fixed TTL of
  * {@link #DEFAULT_TTL}, no lower tiers, no loader, no negative caching, no refresh or stale
- * serving, no load timeouts, a shared pool of daemon threads for loads (not the common fork-join
- * pool, which blocking loaders would starve), the system ticker and scheduler.
+ * serving, no load timeouts, a shared, bounded pool of daemon threads for loads (not the common
+ * fork-join pool, which blocking loaders would starve), the system ticker and scheduler. Durations
+ * longer than about 36 years count as 36 years.
  *
  * <p>Not thread-safe: configure it on one thread.
  *
@@ -240,8 +241,9 @@ public final class MultiLevelCacheBuilder<K, V> {
   }
 
   /**
-   * Past {@code timeout}, a caller waiting for a load gets the stale value if there is one, while
-   * the load goes on in the background and fills the cache when it finishes.
+   * Past {@code timeout}, a caller waiting for a load gets the stale value if there is one that
+   * may still be served (within its stale-if-error window), while the load goes on in the
+   * background and fills the cache when it finishes.
    */
   public MultiLevelCacheBuilder<K, V> softLoadTimeout(Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
@@ -253,7 +255,8 @@ public final class MultiLevelCacheBuilder<K, V> {
   /**
    * Past {@code timeout}, a caller waiting for a load stops waiting: it gets the stale value if
    * stale-if-error allows one, otherwise a {@link java.util.concurrent.CompletionException} caused
-   * by a {@link java.util.concurrent.TimeoutException}. The load goes on in the background.
+   * by a {@link java.util.concurrent.TimeoutException}. The load goes on in the background, but
+   * the next caller no longer waits for it: it starts a load of its own.
    */
   public MultiLevelCacheBuilder<K, V> hardLoadTimeout(Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
@@ -264,7 +267,9 @@ public final class MultiLevelCacheBuilder<K, V> {
 
   /**
    * Sets the executor for asynchronous gets, background reloads and timed loads. Loaders usually
-   * block on I/O: give it enough threads, or one slow key will hold up the others.
+   * block on I/O: give it enough threads, or one slow key will hold up the others. The default
+   * runs at most {@code max(64, 16 × processors)} tasks at once for all caches, queueing the rest;
+   * on Java 21 or newer, {@code Executors.newVirtualThreadPerTaskExecutor()} lifts that bound.
    */
   public MultiLevelCacheBuilder<K, V> executor(Executor executor) {
     Objects.requireNonNull(executor, "executor");

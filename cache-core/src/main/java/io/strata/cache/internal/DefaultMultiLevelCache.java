@@ -377,11 +377,6 @@ public final class DefaultMultiLevelCache<K, V>
     local.invalidateAll();
   }
 
-  /** Runs the local tier's pending maintenance; for tests. */
-  public void cleanUp() {
-    local.cleanUp();
-  }
-
   @Override
   public String toString() {
     return "MultiLevelCache{name=" + name + ", tiers=" + tierNames() + '}';

@@ -25,11 +25,4 @@ public final class Durations {
     }
     return duration.toNanos();
   }
-
-  /** Returns {@code duration}, shortened to {@link #MAX_NANOS} if longer. */
-  public static Duration capped(Duration duration) {
-    return duration.getSeconds() >= MAX_NANOS / 1_000_000_000L
-        ? Duration.ofNanos(MAX_NANOS)
-        : duration;
-  }
 }

@@ -121,7 +121,10 @@ final class FillGuard<K, V> {
     stamps.bumpEpoch();
   }
 
-  /** Keeps the local tier from filling until {@link #resume}; counts nested suspensions. */
+  /**
+   * Keeps the local tier from filling until {@link #resume}; counts nested suspensions. The
+   * caller then flushes, which also stops the loads under way.
+   */
   void suspend() {
     stamps.suspend();
   }

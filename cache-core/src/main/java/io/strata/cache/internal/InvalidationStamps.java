@@ -59,10 +59,9 @@ final class InvalidationStamps {
         && epoch.get() == ticket.epoch();
   }
 
-  /** Counts one more suspended tier; the epoch moves, so loads under way cannot fill. */
+  /** Counts one more suspended tier: while any is, nothing fills the local tier. */
   void suspend() {
     suspensions.incrementAndGet();
-    bumpEpoch();
   }
 
   /** Counts one suspended tier less; the epoch moves, so loads begun while suspended cannot fill. */

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -140,31 +141,29 @@ final class LoadCoordinator<K, V> {
     if (existing != null) {
       return existing;
     }
-    Fallback<V> fallback = previous == null ? null : new Fallback<>(previous, previousTier);
+    Map<K, Fallback<V>> fallbacks = new HashMap<>(2);
+    if (previous != null) {
+      fallbacks.put(key, new Fallback<>(previous, previousTier));
+    }
     execute(
         () -> {
           mine.leader = Thread.currentThread();
-          Map<K, Fallback<V>> fallbacks = new HashMap<>(2);
-          if (fallback != null) {
-            fallbacks.put(key, fallback);
+          try {
+            Outcome<V> outcome =
+                calls.load(Set.of(key), false, loader, fallbacks, Map.of(key, guard.ticket(key)))
+                    .get(key);
+            Resolved<V> resolved = outcome.resolved();
+            observers.refresh(resolved != null && !resolved.stale());
+            if (resolved == null) {
+              LOG.debug("Background reload of a key in cache '{}' failed", name, outcome.error());
+            }
+            complete(key, mine, outcome);
+          } catch (Throwable e) {
+            fail(key, mine, e);
           }
-          Outcome<V> outcome =
-              calls.load(Set.of(key), false, loader, fallbacks, Map.of(key, guard.ticket(key))).get(key);
-          Resolved<V> resolved = outcome == null ? null : outcome.resolved();
-          observers.refresh(resolved != null && !resolved.stale());
-          if (resolved == null) {
-            Throwable error = outcome == null ? new IllegalStateException("no outcome") : outcome.error();
-            LOG.debug("Background reload of a key in cache '{}' failed", name, error);
-          }
-          complete(key, mine, outcome);
         },
         Map.of(key, mine));
     return mine;
-  }
-
-  /** Returns whether a load of {@code key} is under way. */
-  boolean loading(K key) {
-    return inflight.containsKey(key);
   }
 
   /** Ends the claim on {@code key}: later callers start a new load. The old one runs on. */
@@ -256,7 +255,7 @@ final class LoadCoordinator<K, V> {
     claimed.values().forEach(claim -> claim.leader = me);
     List<Map.Entry<K, Resolved<V>>> revalidate = new ArrayList<>();
     try {
-      Map<K, Ticket> tickets = new HashMap<>(claimed.size() * 2);
+      Map<K, Ticket> tickets = new HashMap<>();
       for (K key : claimed.keySet()) {
         tickets.put(key, guard.ticket(key));
       }
@@ -285,16 +284,12 @@ final class LoadCoordinator<K, V> {
     }
   }
 
-  private void complete(K key, Claim<V> mine, @Nullable Outcome<V> outcome) {
-    if (outcome != null && outcome.resolved() != null) {
-      settle(key, mine, outcome.resolved());
+  private void complete(K key, Claim<V> mine, Outcome<V> outcome) {
+    Resolved<V> resolved = outcome.resolved();
+    if (resolved != null) {
+      settle(key, mine, resolved);
     } else {
-      fail(
-          key,
-          mine,
-          outcome == null || outcome.error() == null
-              ? new IllegalStateException("the load of a key in cache '" + name + "' had no outcome")
-              : outcome.error());
+      fail(key, mine, Objects.requireNonNull(outcome.error(), "an outcome without error"));
     }
   }
 

@@ -65,7 +65,7 @@ final class LoaderCalls<K, V> {
     this.forget = forget;
   }
 
-  /** What became of one key: its answer, or the failure every waiter gets. */
+  /** What became of one key: its answer, or (only then) the failure every waiter gets. */
   record Outcome<V>(@Nullable Resolved<V> resolved, @Nullable Throwable error) {}
 
   /**

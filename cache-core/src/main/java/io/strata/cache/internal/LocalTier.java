@@ -112,11 +112,7 @@ public final class LocalTier<K, V> implements CacheTier<K, V> {
 
   @Override
   public void put(K key, CacheEntry<V> entry) {
-    if (admits(key, entry)) {
-      cache.put(key, entry);
-    } else {
-      cache.invalidate(key);
-    }
+    putIf(key, entry, () -> true);
   }
 
   /**
@@ -149,11 +145,6 @@ public final class LocalTier<K, V> implements CacheTier<K, V> {
   /** Returns how many entries were evicted for size or expiry. */
   public long evictionCount() {
     return evictions.sum();
-  }
-
-  /** Runs Caffeine's pending maintenance; for tests that count evictions. */
-  public void cleanUp() {
-    cache.cleanUp();
   }
 
   private boolean admits(K key, CacheEntry<V> entry) {

@@ -26,10 +26,6 @@ final class LowerTiers<K, V> {
     return tiers.size();
   }
 
-  boolean isEmpty() {
-    return tiers.isEmpty();
-  }
-
   /** Returns the tier at {@code level} (0 is the one right below the local tier). */
   GuardedTier<K, V> at(int level) {
     return tiers.get(level);

@@ -196,8 +196,7 @@ final class ReadPath<K, V> {
     RefreshAhead policy = refreshAhead;
     if (policy != null
         && !entry.isNegative()
-        && policy.shouldRefresh(entry, now, 1.0 - ThreadLocalRandom.current().nextDouble())
-        && !loads.loading(key)) {
+        && policy.shouldRefresh(entry, now, 1.0 - ThreadLocalRandom.current().nextDouble())) {
       loads.refresh(key, entry, LocalTier.NAME, loader);
     }
   }
