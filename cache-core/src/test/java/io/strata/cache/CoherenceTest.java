@@ -12,7 +12,10 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.Queue;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -463,8 +466,8 @@ class CoherenceTest {
 
     cache.put("k", "gone");
 
-    assertThat(cache.getIfPresent("k")).isNull();
     assertThat(store.size()).isZero();
+    assertThat(cache.getIfPresent("k")).isNull();
   }
 
   @Test
@@ -485,7 +488,79 @@ class CoherenceTest {
     assertThat(cache.lookup("k")).isEqualTo(new Lookup<>("v2", null, false));
   }
 
+  @Test
+  void aLowerTierEntryServedWhileRevalidating_isPromotedForTheReadsUntilTheReloadEnds() {
+    Queue<Runnable> background = new ConcurrentLinkedQueue<>();
+    AtomicInteger loads = new AtomicInteger();
+    MultiLevelCache<String, String> cache =
+        build(
+            MultiLevelCache.<String, String>builder("swr")
+                .ticker(ticker)
+                .executor(background::add)
+                .ttl(Duration.ofMinutes(10))
+                .localTtl(Duration.ofSeconds(1))
+                .staleWhileRevalidate(Duration.ofMinutes(1))
+                .tier(
+                    InMemoryTier.factory(
+                        "memory", store, Codec.utf8(), InMemoryTier.Echo.OTHERS_ONLY))
+                .loader(key -> "v" + loads.incrementAndGet()));
+    cache.getAsync("k");
+    background.poll().run();
+    ticker.advance(Duration.ofMinutes(10).plusSeconds(1));
+
+    assertThat(cache.lookup("k")).isEqualTo(new Lookup<>("v1", "memory", true));
+    assertThat(cache.lookup("k")).isEqualTo(new Lookup<>("v1", "local", true));
+    background.forEach(Runnable::run);
+    assertThat(cache.lookup("k")).isEqualTo(new Lookup<>("v2", "local", false));
+  }
+
+  @Test
+  void aSingleKeyIsReadFromATierWithGet_andManyWithOneGetAll() {
+    List<CacheObserver.Operation> operations = new CopyOnWriteArrayList<>();
+    MultiLevelCache<String, String> cache =
+        build(builder().tier(InMemoryTier.factory("memory", store, Codec.utf8())).loader(k -> k));
+    cache.advanced().addObserver(new CacheObserver() {
+      @Override
+      public void tierLatency(String tier, Operation operation, long nanos) {
+        operations.add(operation);
+      }
+    });
+
+    cache.getIfPresent("a");
+    cache.getAll(List.of("b", "c"));
+
+    assertThat(operations)
+        .startsWith(CacheObserver.Operation.GET, CacheObserver.Operation.GET_ALL);
+  }
+
   // ------------------------------------------------------------ failures leave nothing claimed
+
+  @Test
+  void aRefreshWhoseTtlPolicyThrows_failsItsFuture_andLeavesTheKeyUnclaimed() throws Exception {
+    AtomicBoolean broken = new AtomicBoolean(false);
+    MultiLevelCache<String, String> cache =
+        build(
+            MultiLevelCache.<String, String>builder("policy")
+                .ticker(ticker)
+                .executor(Runnable::run)
+                .ttlPolicy(
+                    TtlPolicy.of(
+                        (key, value) -> {
+                          if (broken.get()) {
+                            throw new IllegalStateException("policy bug");
+                          }
+                          return Duration.ofMinutes(1);
+                        }))
+                .loader(key -> "v"));
+    cache.get("k");
+    broken.set(true);
+
+    assertThatThrownBy(() -> cache.advanced().refresh("k").join())
+        .hasRootCauseMessage("policy bug");
+    broken.set(false);
+
+    assertThat(cache.advanced().refresh("k").get(BOUND, TimeUnit.SECONDS)).isEqualTo("v");
+  }
 
   @Test
   void aTtlPolicyThatThrows_failsTheRead_andLeavesTheKeyUnclaimed() throws Exception {

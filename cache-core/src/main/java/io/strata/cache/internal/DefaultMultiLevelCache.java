@@ -83,7 +83,14 @@ public final class DefaultMultiLevelCache<K, V>
     this.guard = new FillGuard<>(local, lower, admission, observers);
     this.walk = new TierWalk<>(lower, guard, ticker, observers);
     LoaderCalls<K, V> calls =
-        new LoaderCalls<>(ticker, entries, guard, counters, observers, key -> writes().forget(key));
+        new LoaderCalls<>(
+            settings.loader(),
+            ticker,
+            entries,
+            guard,
+            counters,
+            observers,
+            key -> writes().forget(key));
     this.loads = new LoadCoordinator<>(settings, guard, walk, calls, observers);
     this.writes =
         new WritePath<>(settings.writer(), ticker, entries, local, lower, guard, loads, counters);
@@ -372,7 +379,6 @@ public final class DefaultMultiLevelCache<K, V>
     }
     closed = true;
     guard.close();
-    loads.detachAll();
     lower.closeAll();
     local.invalidateAll();
   }

@@ -23,25 +23,22 @@ import org.jspecify.annotations.Nullable;
  */
 final class LoaderCalls<K, V> {
 
-  /** How a loader answers many keys: what its class overrides, looked up once (as Caffeine does). */
+  /** How a loader answers many keys, from what its class overrides (as Caffeine decides). */
   private enum Bulk {
     /** Neither bulk method: one call per key, exactly as {@code get} makes it. */
     PER_KEY,
     /** {@link Loader#loadAllEntries}: one call, with each key's hints. */
     ENTRIES,
     /** Only {@link Loader#loadAll}: one call, plain values. */
-    VALUES
-  }
+    VALUES;
 
-  private static final ClassValue<Bulk> BULK =
-      new ClassValue<>() {
-        @Override
-        protected Bulk computeValue(Class<?> type) {
-          return overrides(type, "loadAllEntries")
-              ? Bulk.ENTRIES
-              : overrides(type, "loadAll") ? Bulk.VALUES : Bulk.PER_KEY;
-        }
-      };
+    static Bulk of(Loader<?, ?> loader) {
+      Class<?> type = loader.getClass();
+      return overrides(type, "loadAllEntries")
+          ? ENTRIES
+          : overrides(type, "loadAll") ? VALUES : PER_KEY;
+    }
+  }
 
   private final Ticker ticker;
   private final EntryFactory<K, V> entries;
@@ -49,8 +46,15 @@ final class LoaderCalls<K, V> {
   private final CacheCounters counters;
   private final ObserverChain observers;
   private final Consumer<K> forget;
+  private final @Nullable Loader<K, V> configured;
+  private final Bulk configuredBulk;
 
+  /**
+   * @param configured the cache's own loader, the one bulk reads use: how it answers many keys is
+   *     looked up once, here
+   */
   LoaderCalls(
+      @Nullable Loader<K, V> configured,
       Ticker ticker,
       EntryFactory<K, V> entries,
       FillGuard<K, V> guard,
@@ -63,6 +67,8 @@ final class LoaderCalls<K, V> {
     this.counters = counters;
     this.observers = observers;
     this.forget = forget;
+    this.configured = configured;
+    this.configuredBulk = configured == null ? Bulk.PER_KEY : Bulk.of(configured);
   }
 
   /** What became of one key: its answer, or (only then) the failure every waiter gets. */
@@ -81,7 +87,7 @@ final class LoaderCalls<K, V> {
       Map<K, Ticket> tickets) {
     Map<K, Outcome<V>> outcomes = new LinkedHashMap<>();
     Map<K, Fill<V>> fills = new LinkedHashMap<>();
-    Bulk bulk = BULK.get(loader.getClass());
+    Bulk bulk = loader == configured ? configuredBulk : Bulk.of(loader);
     if (together && bulk != Bulk.PER_KEY) {
       loadTogether(keys, loader, bulk, fallbacks, tickets, outcomes, fills);
     } else {
