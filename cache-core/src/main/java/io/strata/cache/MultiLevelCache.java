@@ -172,9 +172,10 @@ public interface MultiLevelCache<K, V> extends AutoCloseable {
 
     /**
      * Reloads {@code key} from the source in the background, coalesced with any load under way,
-     * and stores the result in every tier.
+     * and stores the result in every tier. If the reload fails, the tiers keep what they had.
      *
-     * @return a future of the new value (null if the source has none)
+     * @return a future of the new value (null if the source has none), failed with the loader's
+     *     exception if the reload failed
      * @throws IllegalStateException if the cache has no loader
      */
     CompletableFuture<@Nullable V> refresh(K key);

@@ -277,10 +277,31 @@ class ObserverEventsTest {
       cache.get("k");
       failing = true;
 
-      cache.advanced().refresh("k");
+      CompletableFuture<@Nullable String> refresh = cache.advanced().refresh("k");
 
       assertThat(events.of("refresh")).containsExactly("refresh(false)");
+      assertThatThrownBy(refresh::join).hasRootCauseMessage("source down");
       assertThat(cache.getIfPresent("k")).isEqualTo("loaded-k");
+    }
+  }
+
+  @Test
+  void aPromotionTheLocalTierRefuses_isNotObservedAsAPromotion() {
+    try (MultiLevelCache<String, String> writer =
+            plain().tier(memory(memoryStore)).build();
+        MultiLevelCache<String, String> cache =
+            observed(
+                plain()
+                    .maximumWeight(1_000, (key, value) -> value.length())
+                    .maximumValueWeight(3)
+                    .tier(memory(memoryStore))
+                    .build())) {
+      writer.put("k", "too heavy");
+
+      assertThat(cache.getIfPresent("k")).isEqualTo("too heavy");
+
+      assertThat(events.of("valueTooLarge")).containsExactly("valueTooLarge(local)");
+      assertThat(events.of("promotion")).isEmpty();
     }
   }
 

@@ -363,7 +363,17 @@ public final class DefaultMultiLevelCache<K, V>
     Loader<K, V> loader = requireLoader();
     requireOpen();
     CacheEntry<V> current = local.get(key);
-    return loads.refresh(key, current, LocalTier.NAME, loader).thenApply(Resolved::value);
+    return loads
+        .refresh(key, current, LocalTier.NAME, loader)
+        .thenApply(
+            resolved -> {
+              Throwable failure = resolved.failure();
+              if (failure != null) {
+                // Joiners may take the previous value; the caller who asked must hear the failure.
+                throw new CompletionException(failure);
+              }
+              return resolved.value();
+            });
   }
 
   @Override

@@ -50,11 +50,11 @@ final class FillGuard<K, V> {
     }
     for (int above = level - 1; above >= 0; above--) {
       GuardedTier<K, V> tier = lower.at(above);
-      tier.put(key, entry);
-      observers.promotion(tier.name());
+      if (tier.put(key, entry)) {
+        observers.promotion(tier.name());
+      }
     }
-    if (admission.admits(key)) {
-      local.putIf(key, entry, () -> stamps.mayFillLocal(key, ticket));
+    if (admission.admits(key) && local.putIf(key, entry, () -> stamps.mayFillLocal(key, ticket))) {
       observers.promotion(LocalTier.NAME);
     }
   }

@@ -195,7 +195,7 @@ final class LoaderCalls<K, V> {
   private Outcome<V> staleOrError(@Nullable Fallback<V> fallback, Throwable error, long now) {
     if (fallback != null && fallback.servableAt(now)) {
       observers.staleServed("error");
-      return new Outcome<>(Resolved.stale(fallback.entry(), fallback.tier()), null);
+      return new Outcome<>(Resolved.staleAfter(fallback.entry(), fallback.tier(), error), null);
     }
     return new Outcome<>(null, error);
   }

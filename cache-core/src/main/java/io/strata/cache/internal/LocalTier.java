@@ -121,10 +121,13 @@ public final class LocalTier<K, V> implements CacheTier<K, V> {
    * false either happens before (nothing is stored) or removes what was stored. A refused fill
    * removes the key: keeping the entry there would restart its local TTL cap, and whatever is
    * there lost a race with the change that made the guard false.
+   *
+   * @return whether {@code entry} was stored
    */
-  public void putIf(K key, CacheEntry<V> entry, BooleanSupplier stillValid) {
+  public boolean putIf(K key, CacheEntry<V> entry, BooleanSupplier stillValid) {
     boolean admitted = admits(key, entry);
-    cache.asMap().compute(key, (k, old) -> stillValid.getAsBoolean() && admitted ? entry : null);
+    return cache.asMap().compute(key, (k, old) -> stillValid.getAsBoolean() && admitted ? entry : null)
+        == entry;
   }
 
   @Override

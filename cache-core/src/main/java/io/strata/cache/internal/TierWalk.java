@@ -72,7 +72,7 @@ final class TierWalk<K, V> {
         } else if (now - entry.staleWhileRevalidateUntil() < 0) {
           guard.promote(key, entry, level, tickets.get(key));
           observers.staleServed("revalidate");
-          found.put(key, new Resolved<>(entry, tier.name(), true, true));
+          found.put(key, new Resolved<>(entry, tier.name(), true, true, null));
           remaining.remove(key);
         } else if (now - entry.retainUntil() < 0) {
           fallbacks.merge(key, new Fallback<>(entry, tier.name()), Fallback::later);
