@@ -533,6 +533,29 @@ class CoherenceTest {
         .startsWith(CacheObserver.Operation.GET, CacheObserver.Operation.GET_ALL);
   }
 
+  @Test
+  void aTierThatCannotHearChangesFromItsStart_keepsTheLocalTierEmptyUntilItResumes() {
+    AtomicReference<InvalidationSink<String>> sink = new AtomicReference<>();
+    TierFactory<String, String> memory = InMemoryTier.factory("memory", store, Codec.utf8());
+    MultiLevelCache<String, String> cache =
+        build(
+            builder()
+                .tier(
+                    context -> {
+                      // As a Redis tier does while its first connection is being made.
+                      context.invalidations().suspend("connecting");
+                      sink.set(context.invalidations());
+                      return memory.create(context);
+                    })
+                .loader(key -> "v"));
+
+    cache.get("k");
+    assertThat(cache.advanced().estimatedLocalSize()).isZero();
+    sink.get().resume();
+    cache.get("k");
+    assertThat(cache.lookup("k").tier()).isEqualTo("local");
+  }
+
   // ------------------------------------------------------------ failures leave nothing claimed
 
   @Test

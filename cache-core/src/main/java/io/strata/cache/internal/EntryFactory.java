@@ -64,16 +64,13 @@ final class EntryFactory<K, V> {
           .staleIfErrorUntil(
               expiresAt + Durations.nanos(sie == null ? settings.staleIfError() : sie));
     }
-    long revalidateNanos = -1;
-    if (loaded.revalidateWithin() != null) {
-      revalidateNanos = Durations.nanos(loaded.revalidateWithin());
-    } else if (source != null && source.revalidateUntil() - source.expiresAt() > 0) {
-      // A "not modified" that says nothing keeps the window the entry had.
-      revalidateNanos = source.revalidateUntil() - source.expiresAt();
-    }
-    if (revalidateNanos >= 0) {
-      builder.revalidateUntil(expiresAt + revalidateNanos);
-    }
+    Duration revalidateWithin = loaded.revalidateWithin();
+    // A "not modified" that says nothing keeps the window the entry had (none: zero).
+    long revalidateNanos =
+        revalidateWithin != null
+            ? Durations.nanos(revalidateWithin)
+            : source != null ? source.revalidateUntil() - source.expiresAt() : 0;
+    builder.revalidateUntil(expiresAt + revalidateNanos);
     return builder
         .loadNanos(now - start)
         .contentType(

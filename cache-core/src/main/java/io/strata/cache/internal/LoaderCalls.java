@@ -221,7 +221,7 @@ final class LoaderCalls<K, V> {
       Method found = type.getMethod(method, Set.class);
       return found.getDeclaringClass() != Loader.class;
     } catch (NoSuchMethodException e) {
-      return false;
+      throw new AssertionError("every Loader has " + method, e);
     }
   }
 }
