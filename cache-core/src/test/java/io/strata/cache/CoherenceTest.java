@@ -5,10 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strata.cache.codec.Codec;
 import io.strata.cache.testkit.FakeTicker;
+import io.strata.cache.testkit.ForwardingTier;
 import io.strata.cache.testkit.InMemoryTier;
+import io.strata.cache.testkit.ManualScheduler;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -103,7 +104,7 @@ class CoherenceTest {
     TierFactory<String, String> memory =
         InMemoryTier.factory("memory", store, Codec.utf8(), InMemoryTier.Echo.OTHERS_ONLY);
     return context ->
-        new Forwarding(memory.create(context)) {
+        new ForwardingTier<>(memory.create(context)) {
           @Override
           public void invalidate(String key) {
             super.invalidate(key);
@@ -179,7 +180,7 @@ class CoherenceTest {
             builder()
                 .tier(
                     context ->
-                        new Forwarding(memory.create(context)) {
+                        new ForwardingTier<>(memory.create(context)) {
                           @Override
                           public void put(String key, CacheEntry<String> entry) {
                             super.put(key, entry);
@@ -333,7 +334,7 @@ class CoherenceTest {
                 .maximumValueWeight(100)
                 .tier(
                     context ->
-                        new Forwarding(memory.create(context)) {
+                        new ForwardingTier<>(memory.create(context)) {
                           @Override
                           public void put(String key, CacheEntry<String> entry) {
                             if ("new".equals(entry.value())) {
@@ -376,7 +377,7 @@ class CoherenceTest {
                 .maximumValueWeight(100)
                 .tier(
                     context ->
-                        new Forwarding(memory.create(context)) {
+                        new ForwardingTier<>(memory.create(context)) {
                           @Override
                           public void invalidateAll() {
                             flushing.countDown();
@@ -556,6 +557,41 @@ class CoherenceTest {
     assertThat(cache.lookup("k").tier()).isEqualTo("local");
   }
 
+  @Test
+  void theSoftTimeout_answersWithTheExpiredEntryTheLoadFoundBelow() throws Exception {
+    ManualScheduler scheduler = new ManualScheduler(ticker);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger loads = new AtomicInteger();
+    MultiLevelCache<String, String> cache =
+        build(
+            MultiLevelCache.<String, String>builder("soft")
+                .ticker(ticker)
+                .executor(pool)
+                .scheduler(scheduler)
+                .ttl(Duration.ofMinutes(1))
+                .staleIfError(Duration.ofHours(1))
+                .softLoadTimeout(Duration.ofSeconds(1))
+                // The load's own write echoes back, so the local tier keeps no copy of v1.
+                .tier(InMemoryTier.factory("memory", store, Codec.utf8()))
+                .loader(
+                    key -> {
+                      if (loads.incrementAndGet() > 1) {
+                        await(release);
+                      }
+                      return "v" + loads.get();
+                    }));
+    cache.get("k");
+    assertThat(cache.advanced().estimatedLocalSize()).isZero();
+    ticker.advance(Duration.ofMinutes(2));
+
+    Future<Lookup<String>> read = pool.submit(() -> cache.lookup("k"));
+    scheduler.awaitScheduled(2); // the first read's timer, then this one's
+    scheduler.advance(Duration.ofSeconds(1));
+
+    assertThat(done(read)).isEqualTo(new Lookup<>("v1", "memory", true));
+    release.countDown();
+  }
+
   // ------------------------------------------------------------ failures leave nothing claimed
 
   @Test
@@ -692,49 +728,5 @@ class CoherenceTest {
 
     assertThat(bulkCalls).hasValue(1);
     assertThat(cache.getIfPresent("a")).isNull();
-  }
-
-  /** A tier that forwards every call, for tests to override one. */
-  private static class Forwarding implements CacheTier<String, String> {
-    private final CacheTier<String, String> delegate;
-
-    Forwarding(CacheTier<String, String> delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public String name() {
-      return delegate.name();
-    }
-
-    @Override
-    public @Nullable CacheEntry<String> get(String key) {
-      return delegate.get(key);
-    }
-
-    @Override
-    public Map<String, CacheEntry<String>> getAll(Collection<? extends String> keys) {
-      return delegate.getAll(keys);
-    }
-
-    @Override
-    public void put(String key, CacheEntry<String> entry) {
-      delegate.put(key, entry);
-    }
-
-    @Override
-    public void invalidate(String key) {
-      delegate.invalidate(key);
-    }
-
-    @Override
-    public void invalidateAll() {
-      delegate.invalidateAll();
-    }
-
-    @Override
-    public void close() {
-      delegate.close();
-    }
   }
 }

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.entry;
 
 import io.strata.cache.codec.Codec;
 import io.strata.cache.testkit.FakeTicker;
+import io.strata.cache.testkit.ForwardingTier;
 import io.strata.cache.testkit.InMemoryTier;
 import io.strata.cache.testkit.ManualScheduler;
 import java.lang.reflect.Method;
@@ -897,15 +898,14 @@ class EngineRegressionTest {
    * A lower tier that delegates to another and can hold the next write (before it reaches the
    * delegate) or the next read (after it did), or run a hook after storing a given value.
    */
-  static final class GatedTier implements CacheTier<String, String> {
-    private final CacheTier<String, String> delegate;
+  static final class GatedTier extends ForwardingTier<String, String> {
     private final AtomicReference<@Nullable Gate> beforeWrite = new AtomicReference<>();
     private final AtomicReference<@Nullable Gate> afterRead = new AtomicReference<>();
     private final AtomicReference<Map.@Nullable Entry<String, Runnable>> afterPut =
         new AtomicReference<>();
 
     GatedTier(CacheTier<String, String> delegate) {
-      this.delegate = delegate;
+      super(delegate);
     }
 
     Gate holdNextWrite() {
@@ -939,20 +939,15 @@ class EngineRegressionTest {
     }
 
     @Override
-    public String name() {
-      return delegate.name();
-    }
-
-    @Override
     public @Nullable CacheEntry<String> get(String key) {
-      CacheEntry<String> entry = delegate.get(key);
+      CacheEntry<String> entry = super.get(key);
       afterRead();
       return entry;
     }
 
     @Override
     public Map<String, CacheEntry<String>> getAll(Collection<? extends String> keys) {
-      Map<String, CacheEntry<String>> found = delegate.getAll(keys);
+      Map<String, CacheEntry<String>> found = super.getAll(keys);
       afterRead();
       return found;
     }
@@ -960,7 +955,7 @@ class EngineRegressionTest {
     @Override
     public void put(String key, CacheEntry<String> entry) {
       beforeWrite();
-      delegate.put(key, entry);
+      super.put(key, entry);
       Map.Entry<String, Runnable> hook = afterPut.get();
       if (hook != null && hook.getKey().equals(entry.value()) && afterPut.compareAndSet(hook, null)) {
         hook.getValue().run();
@@ -974,33 +969,13 @@ class EngineRegressionTest {
         return;
       }
       beforeWrite();
-      delegate.putAll(entries);
+      super.putAll(entries);
     }
 
     @Override
     public void invalidate(String key) {
       beforeWrite();
-      delegate.invalidate(key);
-    }
-
-    @Override
-    public void invalidateAll() {
-      delegate.invalidateAll();
-    }
-
-    @Override
-    public TierHealth health() {
-      return delegate.health();
-    }
-
-    @Override
-    public long estimatedSize() {
-      return delegate.estimatedSize();
-    }
-
-    @Override
-    public void close() {
-      delegate.close();
+      super.invalidate(key);
     }
   }
 }

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strata.cache.codec.Codec;
 import io.strata.cache.testkit.FakeTicker;
+import io.strata.cache.testkit.ForwardingTier;
 import io.strata.cache.testkit.InMemoryTier;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -190,7 +190,7 @@ class TiersTest {
         context -> {
           CacheTier<String, String> real =
               InMemoryTier.factory("memory", store, Codec.utf8(), echo).create(context);
-          return new ForwardingTier(real) {
+          return new ForwardingTier<>(real) {
             @Override
             public @Nullable CacheEntry<String> get(String key) {
               CacheEntry<String> entry = super.get(key);
@@ -351,50 +351,6 @@ class TiersTest {
     };
   }
 
-  private static class ForwardingTier implements CacheTier<String, String> {
-    private final CacheTier<String, String> delegate;
-
-    ForwardingTier(CacheTier<String, String> delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public String name() {
-      return delegate.name();
-    }
-
-    @Override
-    public @Nullable CacheEntry<String> get(String key) {
-      return delegate.get(key);
-    }
-
-    @Override
-    public void put(String key, CacheEntry<String> entry) {
-      delegate.put(key, entry);
-    }
-
-    @Override
-    public void invalidate(String key) {
-      delegate.invalidate(key);
-    }
-
-    @Override
-    public void invalidateAll() {
-      delegate.invalidateAll();
-    }
-
-    @Override
-    public TierHealth health() {
-      return delegate.health();
-    }
-
-    @Override
-    public void close() {
-      delegate.close();
-    }
-  }
-
-
   private static Loader<String, String> loaderStoring(Loaded.Storage storage) {
     return new Loader<>() {
       @Override
@@ -520,7 +476,7 @@ class TiersTest {
             .ticker(ticker)
             .tier(
                 context ->
-                    new ForwardingTier(memory.create(context)) {
+                    new ForwardingTier<>(memory.create(context)) {
                       @Override
                       public void put(String key, CacheEntry<String> entry) {
                         super.put(key, entry);

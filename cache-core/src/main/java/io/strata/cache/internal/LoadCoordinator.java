@@ -69,9 +69,13 @@ final class LoadCoordinator<K, V> {
     this.observers = observers;
   }
 
-  /** The shared future of one key's load, and the thread leading it. */
+  /**
+   * The shared future of one key's load, the thread leading it, and the expired entry its walk of
+   * the tiers found (null for none), which the timeouts of every waiter may answer with.
+   */
   static final class Claim<V> extends CompletableFuture<Resolved<V>> {
     volatile @Nullable Thread leader;
+    final CompletableFuture<@Nullable Fallback<V>> walked = new CompletableFuture<>();
   }
 
   /** Returns whether reads must wait on their own futures, to be let go at a timeout. */
@@ -145,6 +149,7 @@ final class LoadCoordinator<K, V> {
     if (previous != null) {
       fallbacks.put(key, new Fallback<>(previous, previousTier));
     }
+    mine.walked.complete(fallbacks.get(key));
     execute(
         () -> {
           mine.leader = Thread.currentThread();
@@ -178,9 +183,10 @@ final class LoadCoordinator<K, V> {
 
   /**
    * Returns a future of its own for one caller of a shared load, let go at the soft timeout with
-   * the fallback when it may be served stale, and at the hard timeout with the fallback or a
-   * {@link TimeoutException}. Neither a timeout nor a caller's cancellation touches the shared
-   * load; the hard timeout also ends its claim, so that the next caller does not wait on it too.
+   * an expired entry that may be served stale (the caller's own, or the one the load's walk found
+   * below, whichever expires later), and at the hard timeout with that entry or a {@link
+   * TimeoutException}. Neither a timeout nor a caller's cancellation touches the shared load; the
+   * hard timeout also ends its claim, so that the next caller does not wait on it too.
    */
   CompletableFuture<Resolved<V>> await(K key, Claim<V> shared, @Nullable Fallback<V> fallback) {
     CompletableFuture<Resolved<V>> answer = shared.thenApply(resolved -> resolved);
@@ -189,8 +195,16 @@ final class LoadCoordinator<K, V> {
     }
     List<Future<?>> timers = new ArrayList<>(2);
     Duration soft = softTimeout;
-    if (soft != null && fallback != null) {
-      timers.add(scheduler.schedule(soft, () -> answerStale(answer, fallback)));
+    if (soft != null) {
+      timers.add(
+          scheduler.schedule(
+              soft,
+              () -> {
+                if (!answerStale(answer, latest(fallback, shared.walked.getNow(null)))) {
+                  // A walk still under way at the deadline may yet find an entry: answer then.
+                  shared.walked.thenAccept(found -> answerStale(answer, latest(fallback, found)));
+                }
+              }));
     }
     Duration hard = hardTimeout;
     if (hard != null) {
@@ -199,7 +213,7 @@ final class LoadCoordinator<K, V> {
               hard,
               () -> {
                 inflight.remove(key, shared);
-                if (!answerStale(answer, fallback)) {
+                if (!answerStale(answer, latest(fallback, shared.walked.getNow(null)))) {
                   answer.completeExceptionally(
                       new TimeoutException(
                           "a load in cache '" + name + "' exceeded the hard timeout of " + hard
@@ -209,6 +223,11 @@ final class LoadCoordinator<K, V> {
     }
     answer.whenComplete((resolved, error) -> timers.forEach(timer -> timer.cancel(false)));
     return answer;
+  }
+
+  private static <V> @Nullable Fallback<V> latest(
+      @Nullable Fallback<V> own, @Nullable Fallback<V> found) {
+    return own == null ? found : found == null ? own : Fallback.later(own, found);
   }
 
   private boolean answerStale(CompletableFuture<Resolved<V>> answer, @Nullable Fallback<V> fallback) {
@@ -260,6 +279,7 @@ final class LoadCoordinator<K, V> {
         tickets.put(key, guard.ticket(key));
       }
       Map<K, Resolved<V>> found = walk.forLoad(claimed.keySet(), tickets, fallbacks);
+      claimed.forEach((key, claim) -> claim.walked.complete(fallbacks.get(key)));
       found.forEach(
           (key, resolved) -> {
             settle(key, claimed.get(key), resolved);
@@ -276,6 +296,8 @@ final class LoadCoordinator<K, V> {
       }
     } catch (Throwable e) {
       claimed.forEach((key, mine) -> fail(key, mine, e));
+    } finally {
+      claimed.forEach((key, claim) -> claim.walked.complete(null));
     }
     // Only now, with the claims released, can a reload claim the keys.
     for (Map.Entry<K, Resolved<V>> stale : revalidate) {

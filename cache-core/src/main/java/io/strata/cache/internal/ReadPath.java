@@ -51,7 +51,7 @@ final class ReadPath<K, V> {
   }
 
   /**
-   * The bulk read: each key is read as {@link #get} reads it (local hit, stale-while-revalidate,
+   * The bulk read: each key is read as {@code get} reads it (local hit, stale-while-revalidate,
    * refresh-ahead, fallbacks, timeouts), and the keys that miss the local tier are claimed and led
    * together, with one walk per tier and one load.
    */
@@ -87,7 +87,7 @@ final class ReadPath<K, V> {
     return answers;
   }
 
-  /** {@link #getAll} for a cache without a loader: what the tiers have, nothing loaded. */
+  /** {@code getAll} for a cache without a loader: what the tiers have, nothing loaded. */
   Map<K, V> getAllPresent(List<K> keys) {
     Map<K, V> result = new LinkedHashMap<>();
     List<K> missing = new ArrayList<>();
