@@ -561,7 +561,14 @@ class CoherenceTest {
   void theSoftTimeout_answersWithTheExpiredEntryTheLoadFoundBelow() throws Exception {
     ManualScheduler scheduler = new ManualScheduler(ticker);
     CountDownLatch release = new CountDownLatch(1);
-    AtomicInteger loads = new AtomicInteger();
+    MultiLevelCache<String, String> writer =
+        build(
+            MultiLevelCache.<String, String>builder("soft")
+                .ticker(ticker)
+                .executor(Runnable::run)
+                .ttl(Duration.ofMinutes(1))
+                .staleIfError(Duration.ofHours(1))
+                .tier(InMemoryTier.factory("memory", store, Codec.utf8())));
     MultiLevelCache<String, String> cache =
         build(
             MultiLevelCache.<String, String>builder("soft")
@@ -571,21 +578,17 @@ class CoherenceTest {
                 .ttl(Duration.ofMinutes(1))
                 .staleIfError(Duration.ofHours(1))
                 .softLoadTimeout(Duration.ofSeconds(1))
-                // The load's own write echoes back, so the local tier keeps no copy of v1.
                 .tier(InMemoryTier.factory("memory", store, Codec.utf8()))
                 .loader(
                     key -> {
-                      if (loads.incrementAndGet() > 1) {
-                        await(release);
-                      }
-                      return "v" + loads.get();
+                      await(release);
+                      return "v2";
                     }));
-    cache.get("k");
-    assertThat(cache.advanced().estimatedLocalSize()).isZero();
+    writer.put("k", "v1"); // only in the shared tier: this cache has no local copy to fall back on
     ticker.advance(Duration.ofMinutes(2));
 
     Future<Lookup<String>> read = pool.submit(() -> cache.lookup("k"));
-    scheduler.awaitScheduled(2); // the first read's timer, then this one's
+    scheduler.awaitScheduled(1);
     scheduler.advance(Duration.ofSeconds(1));
 
     assertThat(done(read)).isEqualTo(new Lookup<>("v1", "memory", true));
