@@ -295,9 +295,8 @@ final class LoadCoordinator<K, V> {
             .forEach((key, outcome) -> complete(key, claimed.get(key), outcome));
       }
     } catch (Throwable e) {
+      // A timer still waiting on the walk acts on an answer this has already failed.
       claimed.forEach((key, mine) -> fail(key, mine, e));
-    } finally {
-      claimed.forEach((key, claim) -> claim.walked.complete(null));
     }
     // Only now, with the claims released, can a reload claim the keys.
     for (Map.Entry<K, Resolved<V>> stale : revalidate) {
