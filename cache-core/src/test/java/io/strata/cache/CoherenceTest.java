@@ -516,7 +516,7 @@ class CoherenceTest {
   }
 
   @Test
-  void aSingleKeyIsReadFromATierWithGet_andManyWithOneGetAll() {
+  void aSingleKeyIsReadAndWrittenWithGetAndPut_andManyWithOneGetAllAndPutAll() {
     List<CacheObserver.Operation> operations = new CopyOnWriteArrayList<>();
     MultiLevelCache<String, String> cache =
         build(builder().tier(InMemoryTier.factory("memory", store, Codec.utf8())).loader(k -> k));
@@ -528,10 +528,16 @@ class CoherenceTest {
     });
 
     cache.getIfPresent("a");
+    cache.get("a");
     cache.getAll(List.of("b", "c"));
 
     assertThat(operations)
-        .startsWith(CacheObserver.Operation.GET, CacheObserver.Operation.GET_ALL);
+        .containsExactly(
+            CacheObserver.Operation.GET, // the peek
+            CacheObserver.Operation.GET, // the load's walk
+            CacheObserver.Operation.PUT, // the load's write
+            CacheObserver.Operation.GET_ALL,
+            CacheObserver.Operation.PUT_ALL);
   }
 
   @Test

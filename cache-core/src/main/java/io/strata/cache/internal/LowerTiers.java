@@ -51,8 +51,15 @@ final class LowerTiers<K, V> {
     return all;
   }
 
-  /** Writes {@code entries} to every tier, one batch per tier; returns whether all took them. */
+  /**
+   * Writes {@code entries} to every tier, one batch per tier (a single entry as a plain put);
+   * returns whether all took them.
+   */
   boolean putAll(Map<K, CacheEntry<V>> entries) {
+    if (entries.size() == 1) {
+      Map.Entry<K, CacheEntry<V>> only = entries.entrySet().iterator().next();
+      return putAbove(tiers.size(), only.getKey(), only.getValue());
+    }
     List<GuardedTier<K, V>> tiers = this.tiers;
     boolean all = true;
     for (int level = tiers.size() - 1; level >= 0; level--) {

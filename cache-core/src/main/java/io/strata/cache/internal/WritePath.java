@@ -144,13 +144,7 @@ final class WritePath<K, V> {
             forget(key);
           }
         });
-    boolean shared;
-    if (storable.size() == 1) {
-      Map.Entry<K, CacheEntry<V>> only = storable.entrySet().iterator().next();
-      shared = lower.putAbove(lower.size(), only.getKey(), only.getValue());
-    } else {
-      shared = lower.putAll(storable);
-    }
+    boolean shared = lower.putAll(storable);
     storable.forEach(
         (key, entry) -> {
           loads.detach(key);
