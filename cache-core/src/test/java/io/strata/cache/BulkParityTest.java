@@ -4,6 +4,7 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.strata.cache.FreshnessTest.CountingLoader;
 import io.strata.cache.codec.Codec;
 import io.strata.cache.testkit.FakeTicker;
 import io.strata.cache.testkit.InMemoryTier;
@@ -489,45 +490,6 @@ class BulkParityTest {
     Thread thread = new Thread(task, "bulk-parity-test");
     thread.setDaemon(true);
     return thread;
-  }
-
-  /** How a {@link CountingLoader} answers its {@code call}-th call (1-based). */
-  @FunctionalInterface
-  interface Answer {
-    Loaded<String> answer(String key, int call) throws Exception;
-  }
-
-  /**
-   * A loader that counts its calls (first loads and reloads alike) and answers from a script. It
-   * overrides only {@code load} and {@code loadEntry}: bulk reads reach it through the default
-   * {@code loadAllEntries}.
-   */
-  static final class CountingLoader implements Loader<String, String> {
-    private final AtomicInteger calls = new AtomicInteger();
-    private final Answer answer;
-
-    CountingLoader(Answer answer) {
-      this.answer = answer;
-    }
-
-    /** Answers "v1", "v2", ... */
-    static CountingLoader numbered() {
-      return new CountingLoader((key, call) -> Loaded.of("v" + call));
-    }
-
-    int calls() {
-      return calls.get();
-    }
-
-    @Override
-    public @Nullable String load(String key) throws Exception {
-      return loadEntry(key).value();
-    }
-
-    @Override
-    public Loaded<String> loadEntry(String key) throws Exception {
-      return answer.answer(key, calls.incrementAndGet());
-    }
   }
 
   /** A {@link ManualScheduler} that also tells the test when a load timeout is armed. */

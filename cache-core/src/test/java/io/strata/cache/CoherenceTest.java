@@ -601,6 +601,77 @@ class CoherenceTest {
     release.countDown();
   }
 
+  @Test
+  void aSoftTimeoutBeforeTheWalkEnds_answersWithWhatTheWalkFinds() throws Exception {
+    ManualScheduler scheduler = new ManualScheduler(ticker);
+    CountDownLatch reading = new CountDownLatch(1);
+    CountDownLatch finishRead = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    TierFactory<String, String> memory = InMemoryTier.factory("memory", store, Codec.utf8());
+    MultiLevelCache<String, String> writer =
+        build(
+            MultiLevelCache.<String, String>builder("soft")
+                .ticker(ticker)
+                .executor(Runnable::run)
+                .ttl(Duration.ofMinutes(1))
+                .staleIfError(Duration.ofHours(1))
+                .tier(memory));
+    AtomicBoolean slowRead = new AtomicBoolean(false);
+    MultiLevelCache<String, String> cache =
+        build(
+            MultiLevelCache.<String, String>builder("soft")
+                .ticker(ticker)
+                .executor(pool)
+                .scheduler(scheduler)
+                .ttl(Duration.ofMinutes(1))
+                .staleIfError(Duration.ofHours(1))
+                .softLoadTimeout(Duration.ofSeconds(1))
+                .tier(
+                    context ->
+                        new ForwardingTier<>(memory.create(context)) {
+                          @Override
+                          public @Nullable CacheEntry<String> get(String key) {
+                            CacheEntry<String> entry = super.get(key);
+                            if (slowRead.getAndSet(false)) {
+                              reading.countDown();
+                              await(finishRead);
+                            }
+                            return entry;
+                          }
+                        })
+                .loader(
+                    key -> {
+                      await(release);
+                      return "v2";
+                    }));
+    writer.put("k", "v1");
+    ticker.advance(Duration.ofMinutes(2));
+    slowRead.set(true);
+
+    Future<Lookup<String>> read = pool.submit(() -> cache.lookup("k"));
+    await(reading);
+    scheduler.awaitScheduled(1);
+    scheduler.advance(Duration.ofSeconds(1)); // the deadline passes while the walk still reads
+    finishRead.countDown();
+
+    assertThat(done(read)).isEqualTo(new Lookup<>("v1", "memory", true));
+    release.countDown();
+  }
+
+  @Test
+  void aBulkLoadTheSharedTierFailsToTake_isNotKeptLocally() {
+    MultiLevelCache<String, String> cache =
+        build(
+            builder()
+                .tier(InMemoryTier.factory("memory", store, Codec.utf8()))
+                .loader(key -> key + "!"));
+    store.failWith(new IllegalStateException("shared tier down"));
+
+    assertThat(cache.getAll(List.of("a", "b"))).containsOnlyKeys("a", "b");
+
+    assertThat(cache.advanced().estimatedLocalSize()).isZero();
+  }
+
   // ------------------------------------------------------------ failures leave nothing claimed
 
   @Test
