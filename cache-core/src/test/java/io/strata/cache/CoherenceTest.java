@@ -563,34 +563,39 @@ class CoherenceTest {
     assertThat(cache.lookup("k").tier()).isEqualTo("local");
   }
 
+  /** A cache named "soft" whose loads answer "v2" once released, past a soft timeout of 1 s. */
+  private MultiLevelCache<String, String> softTimed(
+      ManualScheduler scheduler, TierFactory<String, String> tier, CountDownLatch release) {
+    return build(
+        stale(MultiLevelCache.<String, String>builder("soft"))
+            .executor(pool)
+            .scheduler(scheduler)
+            .softLoadTimeout(Duration.ofSeconds(1))
+            .tier(tier)
+            .loader(
+                key -> {
+                  await(release);
+                  return "v2";
+                }));
+  }
+
+  /** Another instance of "soft" that writes "v1" for {@code key} to the shared tier only. */
+  private void writeOnlyBelow(TierFactory<String, String> tier, String key) {
+    build(stale(MultiLevelCache.<String, String>builder("soft")).executor(Runnable::run).tier(tier))
+        .put(key, "v1");
+  }
+
+  private MultiLevelCacheBuilder<String, String> stale(MultiLevelCacheBuilder<String, String> b) {
+    return b.ticker(ticker).ttl(Duration.ofMinutes(1)).staleIfError(Duration.ofHours(1));
+  }
+
   @Test
   void theSoftTimeout_answersWithTheExpiredEntryTheLoadFoundBelow() throws Exception {
     ManualScheduler scheduler = new ManualScheduler(ticker);
     CountDownLatch release = new CountDownLatch(1);
-    MultiLevelCache<String, String> writer =
-        build(
-            MultiLevelCache.<String, String>builder("soft")
-                .ticker(ticker)
-                .executor(Runnable::run)
-                .ttl(Duration.ofMinutes(1))
-                .staleIfError(Duration.ofHours(1))
-                .tier(InMemoryTier.factory("memory", store, Codec.utf8())));
-    MultiLevelCache<String, String> cache =
-        build(
-            MultiLevelCache.<String, String>builder("soft")
-                .ticker(ticker)
-                .executor(pool)
-                .scheduler(scheduler)
-                .ttl(Duration.ofMinutes(1))
-                .staleIfError(Duration.ofHours(1))
-                .softLoadTimeout(Duration.ofSeconds(1))
-                .tier(InMemoryTier.factory("memory", store, Codec.utf8()))
-                .loader(
-                    key -> {
-                      await(release);
-                      return "v2";
-                    }));
-    writer.put("k", "v1"); // only in the shared tier: this cache has no local copy to fall back on
+    TierFactory<String, String> memory = InMemoryTier.factory("memory", store, Codec.utf8());
+    MultiLevelCache<String, String> cache = softTimed(scheduler, memory, release);
+    writeOnlyBelow(memory, "k"); // this cache has no local copy to fall back on
     ticker.advance(Duration.ofMinutes(2));
 
     Future<Lookup<String>> read = pool.submit(() -> cache.lookup("k"));
@@ -607,44 +612,25 @@ class CoherenceTest {
     CountDownLatch reading = new CountDownLatch(1);
     CountDownLatch finishRead = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    TierFactory<String, String> memory = InMemoryTier.factory("memory", store, Codec.utf8());
-    MultiLevelCache<String, String> writer =
-        build(
-            MultiLevelCache.<String, String>builder("soft")
-                .ticker(ticker)
-                .executor(Runnable::run)
-                .ttl(Duration.ofMinutes(1))
-                .staleIfError(Duration.ofHours(1))
-                .tier(memory));
     AtomicBoolean slowRead = new AtomicBoolean(false);
+    TierFactory<String, String> memory = InMemoryTier.factory("memory", store, Codec.utf8());
     MultiLevelCache<String, String> cache =
-        build(
-            MultiLevelCache.<String, String>builder("soft")
-                .ticker(ticker)
-                .executor(pool)
-                .scheduler(scheduler)
-                .ttl(Duration.ofMinutes(1))
-                .staleIfError(Duration.ofHours(1))
-                .softLoadTimeout(Duration.ofSeconds(1))
-                .tier(
-                    context ->
-                        new ForwardingTier<>(memory.create(context)) {
-                          @Override
-                          public @Nullable CacheEntry<String> get(String key) {
-                            CacheEntry<String> entry = super.get(key);
-                            if (slowRead.getAndSet(false)) {
-                              reading.countDown();
-                              await(finishRead);
-                            }
-                            return entry;
-                          }
-                        })
-                .loader(
-                    key -> {
-                      await(release);
-                      return "v2";
-                    }));
-    writer.put("k", "v1");
+        softTimed(
+            scheduler,
+            context ->
+                new ForwardingTier<>(memory.create(context)) {
+                  @Override
+                  public @Nullable CacheEntry<String> get(String key) {
+                    CacheEntry<String> entry = super.get(key);
+                    if (slowRead.getAndSet(false)) {
+                      reading.countDown();
+                      await(finishRead);
+                    }
+                    return entry;
+                  }
+                },
+            release);
+    writeOnlyBelow(memory, "k");
     ticker.advance(Duration.ofMinutes(2));
     slowRead.set(true);
 

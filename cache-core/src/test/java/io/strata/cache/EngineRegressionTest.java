@@ -337,6 +337,7 @@ class EngineRegressionTest {
   void hardTimeout_releasesTheInFlightSlot_soTheNextCallerStartsANewLoad() throws Exception {
     ManualScheduler scheduler = new ManualScheduler(ticker);
     AtomicInteger calls = new AtomicInteger();
+    CountDownLatch stuck = new CountDownLatch(1);
     MultiLevelCache<String, String> cache =
         build(
             builder("stuck")
@@ -347,11 +348,14 @@ class EngineRegressionTest {
                     key -> {
                       int call = calls.incrementAndGet();
                       if (call == 1) {
+                        stuck.countDown();
                         await(release); // stuck until the test ends
                       }
                       return "v" + call;
                     }));
     Future<String> first = pool.submit(() -> cache.get("k"));
+    // The first load must be the stuck one: time out only once the loader holds it.
+    assertThat(stuck.await(BOUND_SECONDS, SECONDS)).isTrue();
     scheduler.awaitScheduled(1);
     scheduler.advance(Duration.ofSeconds(2));
     assertThatThrownBy(() -> first.get(BOUND_SECONDS, SECONDS))
