@@ -386,9 +386,10 @@ public final class FaultProxy implements AutoCloseable {
             close(false); // the other side closed; everything before it was forwarded
             return;
           }
+          // Counted before the write, so that a reply to these bytes never arrives before them.
+          (clientToServerDir ? clientToServer : serverToClient).addAndGet(length);
           out.write(data, 0, length);
           out.flush();
-          (clientToServerDir ? clientToServer : serverToClient).addAndGet(length);
           if (cutNow) {
             close(false);
             return;
