@@ -76,6 +76,19 @@ public interface CacheObserver {
   /** {@code tier} dropped a write (unavailable, breaker open). */
   default void writeDropped(String tier) {}
 
+  /**
+   * {@code tier} did not take a change ({@code put}, {@code invalidate}, {@code invalidateAll}):
+   * it was applied to the tiers above and remembered, to be replayed as an invalidation once the
+   * tier recovers.
+   */
+  default void changeDeferred(String tier) {}
+
+  /**
+   * {@code tier} took {@code changes} deferred changes after it recovered (as invalidations; a
+   * journal that overflowed is replayed as one invalidation of the whole cache in that tier).
+   */
+  default void changesReplayed(String tier, int changes) {}
+
   /** {@code tier}'s health changed to {@code health}. */
   default void healthChanged(String tier, TierHealth health) {}
 }

@@ -16,9 +16,15 @@ import org.jspecify.annotations.Nullable;
  * thread-safe. A tier stores {@link CacheEntry entries}, never plain values, and must not return
  * an entry past its {@link CacheEntry#retainUntil()} (it may drop one earlier: a cache is allowed to
  * forget). Methods should not block longer than the tier's own timeout. A tier may throw from any
- * method: the cache then treats a read as a miss and drops a write, counts the error and logs it
- * once per change of state; it never passes the exception to its caller. Better tiers handle
- * their own failures (a breaker) and report them through {@link #health()}.
+ * method: the cache then treats a read as a miss and a write as not taken, counts the error and
+ * logs it once per change of state; it never passes the exception to its caller. Returning
+ * normally means the tier took the call (a tier may still decline to store an entry, as {@link
+ * #put} says). A change the tier did not take ({@code put}, {@code invalidate}, {@code
+ * invalidateAll} that threw) is applied to the tiers above at once, remembered in a bounded
+ * journal and replayed as an invalidation when the tier recovers (its first successful call, or
+ * {@link InvalidationSink#recovered()}); until then the tier is not read for that key. Better tiers
+ * handle their own failures (a breaker), throw {@link TierUnavailableException} while they
+ * cannot serve, and report their state through {@link #health()}.
  *
  * <p><b>Events.</b> A tier that learns of changes made elsewhere (another instance wrote to a
  * shared Redis) reports them to {@link TierContext#invalidations()}; the cache then evicts the keys

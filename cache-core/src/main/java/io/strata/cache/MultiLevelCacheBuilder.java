@@ -33,6 +33,9 @@ public final class MultiLevelCacheBuilder<K, V> {
   /** The local tier's default maximum number of entries. */
   public static final long DEFAULT_MAXIMUM_SIZE = 10_000;
 
+  /** The default bound on the changed keys remembered per lower tier while it fails. */
+  public static final int DEFAULT_OUTAGE_JOURNAL_CAPACITY = 10_000;
+
   /** The default time to live, when neither {@link #ttl} nor {@link #ttlPolicy} is set. */
   public static final Duration DEFAULT_TTL = Duration.ofMinutes(5);
 
@@ -41,6 +44,9 @@ public final class MultiLevelCacheBuilder<K, V> {
   private @Nullable Writer<? super K, ? super V> writer;
   private @Nullable TtlPolicy<? super K, ? super V> ttlPolicy;
   private @Nullable Duration localTtl;
+  private @Nullable Duration degradedLocalTtl;
+  private boolean strictCoherence;
+  private int outageJournalCapacity = -1;
   private @Nullable Duration negativeTtl;
   private long maximumSize = -1;
   private long maximumWeight = -1;
@@ -107,6 +113,62 @@ public final class MultiLevelCacheBuilder<K, V> {
     Objects.requireNonNull(ttl, "ttl");
     requireUnset(this.localTtl, "localTtl");
     this.localTtl = requirePositive(ttl, "localTtl");
+    return this;
+  }
+
+  /**
+   * Sets the staleness bound of degraded mode: while a lower tier cannot hear of changes made
+   * elsewhere (its invalidation channel is down) or cannot serve (Redis is down), the local tier
+   * keeps serving what it holds and keeps filling from loads, each entry kept at most {@code ttl},
+   * so the source sees at most one load per key per {@code ttl} however many reads arrive. What
+   * the local tier holds when the outage begins is flushed if {@code ttl} is shorter than {@link
+   * #localTtl}. Default: the local TTL (or, without one, each entry's own lifetime). Conflicts with
+   * {@link #strictCoherence()}.
+   */
+  public MultiLevelCacheBuilder<K, V> degradedLocalTtl(Duration ttl) {
+    Objects.requireNonNull(ttl, "ttl");
+    requireUnset(this.degradedLocalTtl, "degradedLocalTtl");
+    if (strictCoherence) {
+      throw new IllegalStateException(
+          "cannot set degradedLocalTtl: strictCoherence() was set, and a strict cache keeps"
+              + " nothing locally while a lower tier cannot hear changes");
+    }
+    this.degradedLocalTtl = requirePositive(ttl, "degradedLocalTtl");
+    return this;
+  }
+
+  /**
+   * Makes the cache strict: while a lower tier cannot hear of changes made elsewhere, the local
+   * tier is flushed and bypassed (reads go to the lower tiers or the loader and are not kept in
+   * memory), and a value a lower tier failed to take is not kept locally either. Staleness stays
+   * as tight as when everything works, but during an outage of the shared tier every read reaches
+   * the source. Without it the cache shields the source within {@link #degradedLocalTtl}.
+   */
+  public MultiLevelCacheBuilder<K, V> strictCoherence() {
+    if (degradedLocalTtl != null) {
+      throw new IllegalStateException(
+          "cannot set strictCoherence(): degradedLocalTtl was already set to " + degradedLocalTtl);
+    }
+    this.strictCoherence = true;
+    return this;
+  }
+
+  /**
+   * Bounds how many changed keys are remembered per lower tier while it fails (default {@value
+   * #DEFAULT_OUTAGE_JOURNAL_CAPACITY}). The changes are replayed as invalidations when the tier
+   * recovers; past the bound the tier is instead emptied of this cache's entries on recovery
+   * ({@link CacheTier#invalidateAll()}), on every instance.
+   */
+  public MultiLevelCacheBuilder<K, V> outageJournalCapacity(int capacity) {
+    if (outageJournalCapacity >= 0) {
+      throw new IllegalStateException(
+          "outageJournalCapacity was already set to " + outageJournalCapacity);
+    }
+    if (capacity <= 0) {
+      throw new IllegalArgumentException(
+          "outageJournalCapacity must be positive, but was " + capacity);
+    }
+    this.outageJournalCapacity = capacity;
     return this;
   }
 
@@ -328,6 +390,9 @@ public final class MultiLevelCacheBuilder<K, V> {
             (Writer<K, V>) writer,
             ttlPolicy == null ? TtlPolicy.fixed(DEFAULT_TTL) : (TtlPolicy<K, V>) ttlPolicy,
             localTtl,
+            strictCoherence ? null : degradedLocalTtl != null ? degradedLocalTtl : localTtl,
+            strictCoherence,
+            outageJournalCapacity > 0 ? outageJournalCapacity : DEFAULT_OUTAGE_JOURNAL_CAPACITY,
             negativeTtl,
             weightBound > 0 ? -1 : (maximumSize > 0 ? maximumSize : DEFAULT_MAXIMUM_SIZE),
             weightBound,

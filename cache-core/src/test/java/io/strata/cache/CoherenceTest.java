@@ -645,10 +645,11 @@ class CoherenceTest {
   }
 
   @Test
-  void aBulkLoadTheSharedTierFailsToTake_isNotKeptLocally() {
+  void inStrictMode_aBulkLoadTheSharedTierFailsToTake_isNotKeptLocally() {
     MultiLevelCache<String, String> cache =
         build(
             builder()
+                .strictCoherence()
                 .tier(InMemoryTier.factory("memory", store, Codec.utf8()))
                 .loader(key -> key + "!"));
     store.failWith(new IllegalStateException("shared tier down"));

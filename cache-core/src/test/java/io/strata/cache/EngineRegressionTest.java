@@ -858,6 +858,9 @@ class EngineRegressionTest {
 
           @Override
           public void resume() {}
+
+          @Override
+          public void recovered() {}
         };
     return new TierContext<>() {
       @Override

@@ -350,12 +350,30 @@ class ObserverEventsTest {
         observed(plain().tier(capturingSink(memory(memoryStore), memorySink)).build())) {
       InvalidationSink<String> sink = memorySink.get();
 
-      sink.suspend("disconnect");
+      sink.suspend("disconnect"); // shielding: kept until it hears again
       sink.resume();
       sink.invalidateAll("flushall");
 
       assertThat(events.of("flush"))
-          .containsExactly("flush(memory, disconnect)", "flush(memory, flushall)");
+          .containsExactly("flush(memory, resume)", "flush(memory, flushall)");
+    }
+  }
+
+  @Test
+  void inStrictMode_aSuspensionIsObservedAsAFlushWithItsReason() {
+    AtomicReference<InvalidationSink<String>> memorySink = new AtomicReference<>();
+    try (MultiLevelCache<String, String> cache =
+        observed(
+            plain()
+                .strictCoherence()
+                .tier(capturingSink(memory(memoryStore), memorySink))
+                .build())) {
+      InvalidationSink<String> sink = memorySink.get();
+
+      sink.suspend("disconnect");
+      sink.resume();
+
+      assertThat(events.of("flush")).containsExactly("flush(memory, disconnect)");
     }
   }
 

@@ -58,6 +58,7 @@ public final class DefaultMultiLevelCache<K, V>
   private final LoadCoordinator<K, V> loads;
   private final WritePath<K, V> writes;
   private final ReadPath<K, V> reads;
+  private final DegradedMode mode;
   private volatile boolean closed;
 
   public DefaultMultiLevelCache(CacheSettings<K, V> settings) {
@@ -66,6 +67,9 @@ public final class DefaultMultiLevelCache<K, V>
     this.ticker = settings.ticker();
     this.refreshAhead = settings.refreshAhead();
     this.observers = new ObserverChain(name);
+    this.mode =
+        new DegradedMode(
+            settings.strictCoherence(), settings.degradedLocalTtl(), settings.localTtl());
     this.local =
         new LocalTier<>(
             settings.maximumSize(),
@@ -73,6 +77,7 @@ public final class DefaultMultiLevelCache<K, V>
             settings.weigher(),
             settings.maximumValueWeight(),
             settings.localTtl(),
+            mode::localCapNanos,
             ticker,
             settings.executor(),
             observers);
@@ -80,7 +85,7 @@ public final class DefaultMultiLevelCache<K, V>
         new LocalAdmission<>(
             settings.localAdmissionReads(), settings.maximumSize(), settings.executor());
     EntryFactory<K, V> entries = new EntryFactory<>(settings);
-    this.guard = new FillGuard<>(local, lower, admission, observers);
+    this.guard = new FillGuard<>(local, lower, admission, observers, mode);
     this.walk = new TierWalk<>(lower, guard, ticker, observers);
     LoaderCalls<K, V> calls =
         new LoaderCalls<>(
@@ -93,7 +98,8 @@ public final class DefaultMultiLevelCache<K, V>
             key -> writes().forget(key));
     this.loads = new LoadCoordinator<>(settings, guard, walk, calls, observers);
     this.writes =
-        new WritePath<>(settings.writer(), ticker, entries, local, lower, guard, loads, counters);
+        new WritePath<>(
+            settings.writer(), ticker, entries, local, lower, guard, loads, counters, mode);
     this.reads =
         new ReadPath<>(
             ticker, settings.refreshAhead(), local, admission, walk, loads, counters, observers);
@@ -110,9 +116,21 @@ public final class DefaultMultiLevelCache<K, V>
     try {
       for (TierFactory<K, V> factory : factories) {
         int level = lower.size();
+        TierOutage<K> outage =
+            new TierOutage<>(
+                name, mode, settings.executor(), observers, settings.outageJournalCapacity());
         TierSink<K> sink =
             new TierSink<>(
-                name, level, ticker, settings.executor(), observers, lower, guard, writes);
+                name,
+                level,
+                ticker,
+                settings.executor(),
+                observers,
+                lower,
+                guard,
+                writes,
+                mode,
+                outage);
         CacheTier<K, V> tier =
             Objects.requireNonNull(
                 factory.create(sink), "tier factory " + factory + " returned null");
@@ -122,7 +140,7 @@ public final class DefaultMultiLevelCache<K, V>
               "tier name '" + tier.name() + "' is used twice in cache '" + name
                   + "': give each tier a distinct name");
         }
-        lower.add(new GuardedTier<>(tier, name, ticker, observers));
+        lower.add(new GuardedTier<>(tier, name, ticker, observers, outage));
       }
     } catch (RuntimeException e) {
       lower.closeAll();

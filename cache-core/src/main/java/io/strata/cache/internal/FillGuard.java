@@ -23,16 +23,19 @@ final class FillGuard<K, V> {
   private final LowerTiers<K, V> lower;
   private final LocalAdmission<K> admission;
   private final ObserverChain observers;
+  private final DegradedMode mode;
 
   FillGuard(
       LocalTier<K, V> local,
       LowerTiers<K, V> lower,
       LocalAdmission<K> admission,
-      ObserverChain observers) {
+      ObserverChain observers,
+      DegradedMode mode) {
     this.local = local;
     this.lower = lower;
     this.admission = admission;
     this.observers = observers;
+    this.mode = mode;
   }
 
   /** Returns what a read of {@code key} must present to fill; take it before reading. */
@@ -61,9 +64,11 @@ final class FillGuard<K, V> {
 
   /**
    * Stores loaded entries where their storage allows, unless their key changed since its ticket:
-   * the shared tiers first (one batch per tier), then the local tier, which only keeps what every
-   * shared tier took (a value a shared tier lacks would be this instance's alone: others would read
-   * something else, and no invalidation would ever tell this one).
+   * the shared tiers first (one batch per tier), then the local tier. When a shared tier fails to
+   * take them, a strict cache keeps none locally (the value would be this instance's alone, and no
+   * invalidation would ever tell it that others read something else); a shielding cache keeps them,
+   * capped at the degraded staleness bound (the failure made the tier degraded), so the source is
+   * not asked again on every read.
    */
   void storeLoaded(Map<K, Fill<V>> fills, long now) {
     Map<K, CacheEntry<V>> shared = new LinkedHashMap<>();
@@ -80,7 +85,7 @@ final class FillGuard<K, V> {
           }
           keepLocal.put(key, fill);
         });
-    if (!lower.putAll(shared)) {
+    if (!lower.putAll(shared, false) && mode.strict()) {
       shared.keySet().forEach(keepLocal::remove);
     }
     keepLocal.forEach(
@@ -131,6 +136,14 @@ final class FillGuard<K, V> {
 
   void resume() {
     stamps.resume();
+  }
+
+  /**
+   * Keeps reads that began before from filling the local tier (they may have read a value whose
+   * invalidation was missed), while they may still write the tiers below.
+   */
+  void fenceLocal() {
+    stamps.fenceLocal();
   }
 
   /** Keeps the local tier from ever filling again: loads still in flight find it closed. */

@@ -6,6 +6,9 @@ import io.strata.cache.CacheObserver.Operation;
 import io.strata.cache.CacheTier;
 import io.strata.cache.Ticker;
 import io.strata.cache.TierHealth;
+import io.strata.cache.TierUnavailableException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -15,8 +18,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A lower tier behind a fence: its calls are timed, and an exception becomes a miss (reads) or a
- * dropped write, reported to the observers and logged once per change of state (failing,
- * recovered), never once per request.
+ * write not taken, reported to the observers and logged once per change of state (failing,
+ * recovered), never once per request; a {@link TierUnavailableException} is not logged, since the
+ * tier reports its own outages. A change the tier did not take goes to the {@link TierOutage}'s
+ * journal, and until it is replayed the tier is not read for that key. Thread-safe.
  */
 final class GuardedTier<K, V> {
 
@@ -27,14 +32,34 @@ final class GuardedTier<K, V> {
   private final String cacheName;
   private final Ticker ticker;
   private final CacheObserver observer;
+  private final TierOutage<K> outage;
   private final AtomicBoolean failing = new AtomicBoolean();
 
-  GuardedTier(CacheTier<K, V> tier, String cacheName, Ticker ticker, CacheObserver observer) {
+  GuardedTier(
+      CacheTier<K, V> tier,
+      String cacheName,
+      Ticker ticker,
+      CacheObserver observer,
+      TierOutage<K> outage) {
     this.tier = tier;
     this.name = tier.name();
     this.cacheName = cacheName;
     this.ticker = ticker;
     this.observer = observer;
+    this.outage = outage;
+    outage.attach(
+        name,
+        new TierOutage.Replay<>() {
+          @Override
+          public boolean invalidate(K key) {
+            return GuardedTier.this.invalidate(key);
+          }
+
+          @Override
+          public boolean invalidateAll() {
+            return GuardedTier.this.invalidateAll();
+          }
+        });
   }
 
   String name() {
@@ -46,6 +71,9 @@ final class GuardedTier<K, V> {
   }
 
   @Nullable CacheEntry<V> get(K key) {
+    if (outage.holds(key)) {
+      return null; // the tier may still hold what the key's latest change replaced
+    }
     long start = ticker.read();
     try {
       CacheEntry<V> entry = tier.get(key);
@@ -63,11 +91,15 @@ final class GuardedTier<K, V> {
   }
 
   Map<K, CacheEntry<V>> getAll(Collection<? extends K> keys) {
+    Collection<? extends K> readable = readable(keys);
+    if (readable.isEmpty()) {
+      return Map.of();
+    }
     long start = ticker.read();
     try {
-      Map<K, CacheEntry<V>> found = tier.getAll(keys);
+      Map<K, CacheEntry<V>> found = tier.getAll(readable);
       succeeded(Operation.GET_ALL, start);
-      for (int i = found.size(); i < keys.size(); i++) {
+      for (int i = found.size(); i < readable.size(); i++) {
         observer.tierMiss(name);
       }
       for (int i = 0; i < found.size(); i++) {
@@ -80,8 +112,20 @@ final class GuardedTier<K, V> {
     }
   }
 
-  /** Returns whether the tier took the write without failing (it may still have declined it). */
+  /**
+   * Stores what a read found or loaded; returns whether the tier took it without failing (it may
+   * still have declined it). A failure is not journaled: nothing changed at the source.
+   */
   boolean put(K key, CacheEntry<V> entry) {
+    return write(key, entry, false);
+  }
+
+  /** Stores a change ({@code put}); a failure is journaled. */
+  boolean putChange(K key, CacheEntry<V> entry) {
+    return write(key, entry, true);
+  }
+
+  private boolean write(K key, CacheEntry<V> entry, boolean change) {
     long start = ticker.read();
     try {
       tier.put(key, entry);
@@ -90,12 +134,15 @@ final class GuardedTier<K, V> {
     } catch (RuntimeException | LinkageError e) {
       failed(Operation.PUT, e);
       observer.writeDropped(name);
+      if (change) {
+        outage.deferred(key);
+      }
       return false;
     }
   }
 
-  /** Returns whether the tier took the writes without failing. */
-  boolean putAll(Map<K, CacheEntry<V>> entries) {
+  /** Stores entries in one batch; returns whether the tier took them; see {@link #put}. */
+  boolean putAll(Map<K, CacheEntry<V>> entries, boolean change) {
     if (entries.isEmpty()) {
       return true;
     }
@@ -107,27 +154,38 @@ final class GuardedTier<K, V> {
     } catch (RuntimeException | LinkageError e) {
       failed(Operation.PUT_ALL, e);
       observer.writeDropped(name);
+      if (change) {
+        entries.keySet().forEach(outage::deferred);
+      }
       return false;
     }
   }
 
-  void invalidate(K key) {
+  /** Removes {@code key}; returns whether the tier took it (a failure is journaled). */
+  boolean invalidate(K key) {
     long start = ticker.read();
     try {
       tier.invalidate(key);
       succeeded(Operation.INVALIDATE, start);
+      return true;
     } catch (RuntimeException | LinkageError e) {
       failed(Operation.INVALIDATE, e);
+      outage.deferred(key);
+      return false;
     }
   }
 
-  void invalidateAll() {
+  /** Empties the tier of this cache's entries; returns whether it did (a failure is journaled). */
+  boolean invalidateAll() {
     long start = ticker.read();
     try {
       tier.invalidateAll();
       succeeded(Operation.INVALIDATE_ALL, start);
+      return true;
     } catch (RuntimeException | LinkageError e) {
       failed(Operation.INVALIDATE_ALL, e);
+      outage.deferredFlush();
+      return false;
     }
   }
 
@@ -147,8 +205,22 @@ final class GuardedTier<K, V> {
     }
   }
 
+  private Collection<? extends K> readable(Collection<? extends K> keys) {
+    if (!outage.holdsAny()) {
+      return keys;
+    }
+    List<K> readable = new ArrayList<>(keys.size());
+    for (K key : keys) {
+      if (!outage.holds(key)) {
+        readable.add(key);
+      }
+    }
+    return readable;
+  }
+
   private void succeeded(Operation operation, long start) {
     observer.tierLatency(name, operation, ticker.read() - start);
+    outage.recovered();
     if (failing.get() && failing.compareAndSet(true, false)) {
       LOG.info("Tier '{}' of cache '{}' works again", name, cacheName);
     }
@@ -156,6 +228,10 @@ final class GuardedTier<K, V> {
 
   private void failed(Operation operation, Throwable error) {
     observer.tierError(name, operation, error);
+    outage.failed();
+    if (error instanceof TierUnavailableException) {
+      return; // the tier reports its own outages, once each
+    }
     if (failing.compareAndSet(false, true)) {
       LOG.warn(
           "Tier '{}' of cache '{}' failed on {}; skipping it until it works again"

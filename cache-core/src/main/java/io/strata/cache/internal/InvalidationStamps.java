@@ -66,8 +66,16 @@ final class InvalidationStamps {
 
   /** Counts one suspended tier less; the epoch moves, so loads begun while suspended cannot fill. */
   void resume() {
-    epoch.incrementAndGet();
+    fenceLocal();
     suspensions.decrementAndGet();
+  }
+
+  /**
+   * Keeps every read that began before from filling the local tier, without keeping it from
+   * writing the tiers below (nothing changed there).
+   */
+  void fenceLocal() {
+    epoch.incrementAndGet();
   }
 
   private static int index(Object key) {

@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -41,6 +42,8 @@ public final class LocalTier<K, V> implements CacheTier<K, V> {
    * @param weigher the weigher, required with a weight bound or a value cap
    * @param maximumValueWeight the heaviest value admitted, or -1 for no cap
    * @param localTtl the longest any entry is kept, or null for no cap
+   * @param storeCap the longest an entry stored now may be kept (read when it is stored: the
+   *     staleness bound of degraded mode), {@code Long.MAX_VALUE} for no cap
    */
   public LocalTier(
       long maximumSize,
@@ -48,6 +51,7 @@ public final class LocalTier<K, V> implements CacheTier<K, V> {
       @Nullable Weigher<K, V> weigher,
       long maximumValueWeight,
       @Nullable Duration localTtl,
+      LongSupplier storeCap,
       Ticker ticker,
       Executor executor,
       CacheObserver observer) {
@@ -77,7 +81,8 @@ public final class LocalTier<K, V> implements CacheTier<K, V> {
                 new Expiry<K, CacheEntry<V>>() {
                   @Override
                   public long expireAfterCreate(K key, CacheEntry<V> entry, long now) {
-                    return Math.min(capNanos, Math.max(0, entry.retainUntil() - now));
+                    long cap = Math.min(capNanos, storeCap.getAsLong());
+                    return Math.min(cap, Math.max(0, entry.retainUntil() - now));
                   }
 
                   @Override

@@ -41,29 +41,27 @@ final class LowerTiers<K, V> {
     return level < tiers.size() ? tiers.get(level).name() : otherwise;
   }
 
-  /** Writes {@code entry} to every tier above {@code level}; returns whether all took it. */
-  boolean putAbove(int level, K key, CacheEntry<V> entry) {
+  /**
+   * Writes {@code entries} to every tier, lowest first, one batch per tier (a single entry as a
+   * plain put); returns whether all took them. A {@code change} (a put, not a fill from a read)
+   * that a tier fails to take is journaled for replay.
+   */
+  boolean putAll(Map<K, CacheEntry<V>> entries, boolean change) {
     List<GuardedTier<K, V>> tiers = this.tiers;
     boolean all = true;
-    for (int above = Math.min(level, tiers.size()) - 1; above >= 0; above--) {
-      all &= tiers.get(above).put(key, entry);
-    }
-    return all;
-  }
-
-  /**
-   * Writes {@code entries} to every tier, one batch per tier (a single entry as a plain put);
-   * returns whether all took them.
-   */
-  boolean putAll(Map<K, CacheEntry<V>> entries) {
     if (entries.size() == 1) {
       Map.Entry<K, CacheEntry<V>> only = entries.entrySet().iterator().next();
-      return putAbove(tiers.size(), only.getKey(), only.getValue());
+      for (int level = tiers.size() - 1; level >= 0; level--) {
+        GuardedTier<K, V> tier = tiers.get(level);
+        all &=
+            change
+                ? tier.putChange(only.getKey(), only.getValue())
+                : tier.put(only.getKey(), only.getValue());
+      }
+      return all;
     }
-    List<GuardedTier<K, V>> tiers = this.tiers;
-    boolean all = true;
     for (int level = tiers.size() - 1; level >= 0; level--) {
-      all &= tiers.get(level).putAll(entries);
+      all &= tiers.get(level).putAll(entries, change);
     }
     return all;
   }

@@ -165,6 +165,16 @@ final class ObserverChain implements CacheObserver {
   }
 
   @Override
+  public void changeDeferred(String tier) {
+    each(o -> o.changeDeferred(tier));
+  }
+
+  @Override
+  public void changesReplayed(String tier, int changes) {
+    each(o -> o.changesReplayed(tier, changes));
+  }
+
+  @Override
   public void healthChanged(String tier, TierHealth health) {
     each(o -> o.healthChanged(tier, health));
   }

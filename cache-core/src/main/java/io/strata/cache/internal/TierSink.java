@@ -12,8 +12,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What one lower tier receives from its cache, and where its events land: invalidations and
- * flushes it reports apply to the tiers above it through the {@link WritePath}, and its
- * suspensions keep the local tier from filling. Thread-safe.
+ * flushes it reports apply to the tiers above it through the {@link WritePath}; while it cannot
+ * hear of changes, the {@link DegradedMode} decides whether the local tier shields the source
+ * (keeps serving within the staleness bound, flushed when the tier hears again) or is bypassed
+ * (strict); its recovery replays the changes it missed ({@link TierOutage}). Thread-safe.
  */
 final class TierSink<K> implements TierContext<K>, InvalidationSink<K> {
 
@@ -27,6 +29,8 @@ final class TierSink<K> implements TierContext<K>, InvalidationSink<K> {
   private final LowerTiers<K, ?> lower;
   private final FillGuard<K, ?> guard;
   private final WritePath<K, ?> writes;
+  private final DegradedMode mode;
+  private final TierOutage<K> outage;
   private final AtomicBoolean suspended = new AtomicBoolean();
 
   /** Creates the sink of the tier at {@code level} (0 for the one right below the local tier). */
@@ -38,7 +42,9 @@ final class TierSink<K> implements TierContext<K>, InvalidationSink<K> {
       ObserverChain observers,
       LowerTiers<K, ?> lower,
       FillGuard<K, ?> guard,
-      WritePath<K, ?> writes) {
+      WritePath<K, ?> writes,
+      DegradedMode mode,
+      TierOutage<K> outage) {
     this.cacheName = cacheName;
     this.level = level;
     this.ticker = ticker;
@@ -47,6 +53,8 @@ final class TierSink<K> implements TierContext<K>, InvalidationSink<K> {
     this.lower = lower;
     this.guard = guard;
     this.writes = writes;
+    this.mode = mode;
+    this.outage = outage;
   }
 
   @Override
@@ -89,26 +97,57 @@ final class TierSink<K> implements TierContext<K>, InvalidationSink<K> {
 
   @Override
   public void suspend(String reason) {
+    if (mode.strict()) {
+      if (suspended.compareAndSet(false, true)) {
+        guard.suspend();
+        LOG.debug(
+            "Cache '{}': the local tier stays empty until '{}' hears changes again ({})",
+            cacheName,
+            tierName(),
+            reason);
+      }
+      // Nothing is known to have changed: loads under way may still be joined.
+      flush(reason);
+      return;
+    }
     if (suspended.compareAndSet(false, true)) {
-      guard.suspend();
+      outage.suspended(true);
       LOG.debug(
-          "Cache '{}': the local tier stays empty until '{}' hears changes again ({})",
+          "Cache '{}': the local tier keeps serving within its staleness bound until '{}' hears"
+              + " changes again ({})",
           cacheName,
           tierName(),
           reason);
+      if (mode.flushesOnOutage()) {
+        flush(reason); // what it holds may outlive the bound
+      }
     }
-    // Nothing is known to have changed: loads under way may still be joined.
-    writes.flushAbove(level, false);
-    observers.flush(tierName(), reason);
   }
 
   @Override
   public void resume() {
-    if (suspended.compareAndSet(true, false)) {
-      guard.resume();
-      LOG.debug(
-          "Cache '{}': the local tier fills again ('{}' hears changes)", cacheName, tierName());
+    if (!suspended.compareAndSet(true, false)) {
+      return;
     }
+    if (mode.strict()) {
+      guard.resume();
+    } else {
+      // What the local tier kept may have missed an invalidation; loads under way read before.
+      writes.flushMissed(level);
+      observers.flush(tierName(), "resume");
+      outage.suspended(false);
+    }
+    LOG.debug("Cache '{}': the local tier fills again ('{}' hears changes)", cacheName, tierName());
+  }
+
+  @Override
+  public void recovered() {
+    outage.recovered();
+  }
+
+  private void flush(String reason) {
+    writes.flushAbove(level, false);
+    observers.flush(tierName(), reason);
   }
 
   @Override

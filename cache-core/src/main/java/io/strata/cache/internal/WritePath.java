@@ -30,6 +30,7 @@ final class WritePath<K, V> {
   private final FillGuard<K, V> guard;
   private final LoadCoordinator<K, V> loads;
   private final CacheCounters counters;
+  private final DegradedMode mode;
 
   WritePath(
       @Nullable Writer<K, V> writer,
@@ -39,7 +40,8 @@ final class WritePath<K, V> {
       LowerTiers<K, V> lower,
       FillGuard<K, V> guard,
       LoadCoordinator<K, V> loads,
-      CacheCounters counters) {
+      CacheCounters counters,
+      DegradedMode mode) {
     this.writer = writer;
     this.ticker = ticker;
     this.entries = entries;
@@ -48,6 +50,7 @@ final class WritePath<K, V> {
     this.guard = guard;
     this.loads = loads;
     this.counters = counters;
+    this.mode = mode;
   }
 
   void put(K key, V value, @Nullable Duration ttl) {
@@ -127,6 +130,17 @@ final class WritePath<K, V> {
     local.invalidateAll();
   }
 
+  /**
+   * Empties the lower tiers above {@code level} and the local tier because they may have missed
+   * invalidations, not because anything changed: reads under way may still write the tiers below,
+   * but not fill the local tier.
+   */
+  void flushMissed(int level) {
+    guard.fenceLocal();
+    lower.invalidateAllAbove(level);
+    local.invalidateAll();
+  }
+
   private void store(Map<K, CacheEntry<V>> written, long now) {
     if (written.isEmpty()) {
       return;
@@ -144,11 +158,12 @@ final class WritePath<K, V> {
             forget(key);
           }
         });
-    boolean shared = lower.putAll(storable);
+    boolean shared = lower.putAll(storable, true);
     storable.forEach(
         (key, entry) -> {
           loads.detach(key);
-          if (shared) {
+          if (shared || !mode.strict()) {
+            // Not taken below: journaled for replay, and kept here within the degraded bound.
             guard.storeWritten(key, entry, tickets.get(key));
           } else {
             // Other instances keep reading the lower tier's value: this one must not serve another.

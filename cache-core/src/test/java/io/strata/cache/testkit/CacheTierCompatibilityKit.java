@@ -99,6 +99,11 @@ public abstract class CacheTierCompatibilityKit {
           public void resume() {
             invalidatedKeys.add("resume");
           }
+
+          @Override
+          public void recovered() {
+            invalidatedKeys.add("recovered");
+          }
         };
     return new TierContext<>() {
       @Override

@@ -1,0 +1,192 @@
+package io.strata.cache.internal;
+
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The outage state of one lower tier: whether it cannot hear of changes (suspended) or fails
+ * (failing), and the journal of changes it did not take. While either holds, the tier counts as
+ * degraded for the {@link DegradedMode}. Recovery (a successful call, or the tier saying so)
+ * replays the journal as invalidations on the cache's executor, one replay at a time; the tier
+ * stops counting as failing only once the journal is empty. Thread-safe.
+ */
+final class TierOutage<K> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TierOutage.class);
+  private static final int SUSPENDED = 1;
+  private static final int FAILING = 2;
+
+  /** What a replay calls: the tier's own invalidations, which journal again what they fail. */
+  interface Replay<K> {
+    boolean invalidate(K key);
+
+    boolean invalidateAll();
+  }
+
+  private final String cacheName;
+  private final DegradedMode mode;
+  private final Executor executor;
+  private final ObserverChain observers;
+  private final OutageJournal<K> journal;
+  private final AtomicInteger flags = new AtomicInteger();
+  private final AtomicBoolean replaying = new AtomicBoolean();
+  private volatile String tierName = "";
+  private volatile Replay<K> replay;
+
+  TierOutage(
+      String cacheName,
+      DegradedMode mode,
+      Executor executor,
+      ObserverChain observers,
+      int journalCapacity) {
+    this.cacheName = cacheName;
+    this.mode = mode;
+    this.executor = executor;
+    this.observers = observers;
+    this.journal = new OutageJournal<>(journalCapacity);
+    this.replay =
+        new Replay<>() {
+          @Override
+          public boolean invalidate(K key) {
+            return false;
+          }
+
+          @Override
+          public boolean invalidateAll() {
+            return false;
+          }
+        };
+  }
+
+  /** Connects the tier once it exists: the replays go through its fence. */
+  void attach(String name, Replay<K> tierReplay) {
+    this.tierName = name;
+    this.replay = tierReplay;
+  }
+
+  // ---------------------------------------------------------------- what the tier reports
+
+  /** The tier cannot hear of changes ({@code true}) or hears again. */
+  void suspended(boolean suspended) {
+    if (suspended) {
+      set(SUSPENDED);
+    } else {
+      clear(SUSPENDED);
+    }
+  }
+
+  /** A call to the tier failed. */
+  void failed() {
+    set(FAILING);
+  }
+
+  /** The tier did not take the change of {@code key}: remember it for the replay. */
+  void deferred(K key) {
+    journal.add(key);
+    set(FAILING);
+    observers.changeDeferred(tierName);
+  }
+
+  /** The tier did not take a flush: recovery must flush it. */
+  void deferredFlush() {
+    journal.overflow();
+    set(FAILING);
+    observers.changeDeferred(tierName);
+  }
+
+  /**
+   * The tier serves again (a call succeeded, or the tier said so): replay what it missed, in the
+   * background. Cheap when it was not failing.
+   */
+  void recovered() {
+    if ((flags.get() & FAILING) != 0 || !journal.isEmpty()) {
+      startReplay();
+    }
+  }
+
+  private void startReplay() {
+    if (!replaying.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      executor.execute(this::replay);
+    } catch (RejectedExecutionException e) {
+      replaying.set(false);
+    }
+  }
+
+  /** Returns whether any key is waiting to be replayed. */
+  boolean holdsAny() {
+    return !journal.isEmpty();
+  }
+
+  /** Returns whether the tier must not be read for {@code key}: it missed the key's latest change. */
+  boolean holds(K key) {
+    return journal.holds(key);
+  }
+
+  // ---------------------------------------------------------------- replay
+
+  private void replay() {
+    try {
+      int replayed = 0;
+      boolean complete = true;
+      if (journal.takeOverflow()) {
+        if (replay.invalidateAll()) {
+          replayed++;
+          LOG.info(
+              "Cache '{}': tier '{}' missed more changes than its journal holds; emptied it of"
+                  + " this cache's entries on recovery",
+              cacheName,
+              tierName);
+        } else {
+          complete = false;
+        }
+      }
+      if (complete) {
+        for (K key : journal.keys()) {
+          // Removed first: a change that fails again meanwhile adds the key back.
+          if (journal.remove(key)) {
+            if (!replay.invalidate(key)) {
+              complete = false;
+              break;
+            }
+            replayed++;
+          }
+        }
+      }
+      if (replayed > 0) {
+        observers.changesReplayed(tierName, replayed);
+      }
+      if (complete && journal.isEmpty()) {
+        clear(FAILING);
+      }
+    } finally {
+      replaying.set(false);
+    }
+    // A change deferred while the replay ran, after its last look at the journal.
+    if (!journal.isEmpty() && (flags.get() & FAILING) == 0) {
+      startReplay();
+    }
+  }
+
+  // ---------------------------------------------------------------- flags
+
+  private void set(int flag) {
+    int before = flags.getAndUpdate(f -> f | flag);
+    if (before == 0) {
+      mode.enter();
+    }
+  }
+
+  private void clear(int flag) {
+    int before = flags.getAndUpdate(f -> f & ~flag);
+    if (before == flag) {
+      mode.leave();
+    }
+  }
+}

@@ -1,0 +1,430 @@
+package io.strata.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.strata.cache.codec.Codec;
+import io.strata.cache.testkit.FakeTicker;
+import io.strata.cache.testkit.ForwardingTier;
+import io.strata.cache.testkit.InMemoryTier;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Degraded mode: while a lower tier cannot hear of changes or cannot serve, the local tier keeps
+ * shielding the source within the staleness bound, changes the tier did not take are journaled and
+ * replayed as invalidations when it recovers, and strict mode keeps the old bypass. Time is a
+ * {@link FakeTicker}; the executor runs replays on the calling thread.
+ */
+class DegradedModeTest {
+
+  private static final Duration LOCAL_TTL = Duration.ofSeconds(30);
+
+  private final FakeTicker ticker = new FakeTicker();
+  private final InMemoryTier.Store store = new InMemoryTier.Store();
+  private final AtomicInteger loads = new AtomicInteger();
+  private final AtomicReference<String> source = new AtomicReference<>("v1");
+
+  /** One instance of a service: a cache over the shared store, loading from {@link #source}. */
+  private MultiLevelCacheBuilder<String, String> instance() {
+    return MultiLevelCache.<String, String>builder("users")
+        .ticker(ticker)
+        .executor(Runnable::run)
+        .ttl(Duration.ofMinutes(10))
+        .localTtl(LOCAL_TTL)
+        .tier(InMemoryTier.factory("redis", store, Codec.utf8()))
+        .loader(
+            key -> {
+              loads.incrementAndGet();
+              return source.get();
+            });
+  }
+
+  /** An instance whose tier reports its sink to {@code sink} and fails while {@code down} is set. */
+  private MultiLevelCacheBuilder<String, String> instance(
+      AtomicReference<InvalidationSink<String>> sink, AtomicBoolean down) {
+    TierFactory<String, String> memory = InMemoryTier.factory("redis", store, Codec.utf8());
+    return MultiLevelCache.<String, String>builder("users")
+        .ticker(ticker)
+        .executor(Runnable::run)
+        .ttl(Duration.ofMinutes(10))
+        .localTtl(LOCAL_TTL)
+        .loader(
+            key -> {
+              loads.incrementAndGet();
+              return source.get();
+            })
+        .tier(
+            context -> {
+              sink.set(context.invalidations());
+              return new FailingWhileDown(memory.create(context), down);
+            });
+  }
+
+  // ---------------------------------------------------------------- cannot hear
+
+  @Test
+  void whileTheTierCannotHear_theLocalTierKeepsServing_andFillsAgain_thenFlushesOnResume() {
+    AtomicReference<InvalidationSink<String>> sink = new AtomicReference<>();
+    try (MultiLevelCache<String, String> cache =
+        instance(sink, new AtomicBoolean()).build()) {
+      cache.get("held");
+      cache.get("held"); // the write's echo evicted the writer's copy: promoted now
+      assertThat(cache.lookup("held").tier()).isEqualTo("local");
+
+      sink.get().suspend("disconnect");
+
+      assertThat(cache.lookup("held").tier()).as("kept").isEqualTo("local");
+      assertThat(cache.get("new")).isEqualTo("v1");
+      cache.get("new");
+      assertThat(cache.lookup("new").tier()).as("filled while unheard").isEqualTo("local");
+
+      sink.get().resume();
+
+      assertThat(cache.advanced().estimatedLocalSize()).as("flushed: it may have missed a change").isZero();
+      assertThat(cache.lookup("held").tier()).isEqualTo("redis");
+      assertThat(cache.lookup("held").tier()).as("fills again").isEqualTo("local");
+    }
+  }
+
+  @Test
+  void aBoundShorterThanTheLocalTtl_flushesOnSuspend_andCapsWhatFillsMeanwhile() {
+    AtomicReference<InvalidationSink<String>> sink = new AtomicReference<>();
+    try (MultiLevelCache<String, String> cache =
+        instance(sink, new AtomicBoolean()).degradedLocalTtl(Duration.ofSeconds(2)).build()) {
+      cache.get("k");
+      cache.get("k");
+      assertThat(cache.lookup("k").tier()).isEqualTo("local");
+
+      sink.get().suspend("disconnect");
+
+      assertThat(cache.lookup("k").tier()).as("flushed: older than the bound allows").isEqualTo("redis");
+      assertThat(cache.lookup("k").tier()).as("filled again, capped").isEqualTo("local");
+      ticker.advance(Duration.ofMillis(1_999));
+      assertThat(cache.lookup("k").tier()).isEqualTo("local");
+      ticker.advance(Duration.ofMillis(1));
+      assertThat(cache.lookup("k").tier()).as("past the bound").isEqualTo("redis");
+    }
+  }
+
+  @Test
+  void outsideAnOutage_theBoundCapsNothing() {
+    try (MultiLevelCache<String, String> cache =
+        instance().degradedLocalTtl(Duration.ofSeconds(2)).build()) {
+      cache.get("k");
+      cache.get("k");
+      ticker.advance(Duration.ofSeconds(29));
+
+      assertThat(cache.lookup("k").tier()).isEqualTo("local");
+    }
+  }
+
+  @Test
+  void inStrictMode_whileTheTierCannotHear_everyReadReachesTheTierOrTheSource() {
+    AtomicReference<InvalidationSink<String>> sink = new AtomicReference<>();
+    AtomicBoolean down = new AtomicBoolean();
+    try (MultiLevelCache<String, String> cache =
+        instance(sink, down).strictCoherence().build()) {
+      sink.get().suspend("disconnect");
+      down.set(true);
+
+      for (int i = 0; i < 10; i++) {
+        assertThat(cache.get("k")).isEqualTo("v1");
+      }
+
+      assertThat(loads).hasValue(10);
+      assertThat(cache.advanced().estimatedLocalSize()).isZero();
+    }
+  }
+
+  // ---------------------------------------------------------------- cannot serve
+
+  @Test
+  void whileTheTierFails_aHotKeyIsLoadedOncePerBound_andCallersSeeNoException() {
+    AtomicReference<InvalidationSink<String>> sink = new AtomicReference<>();
+    AtomicBoolean down = new AtomicBoolean();
+    try (MultiLevelCache<String, String> cache =
+        instance(sink, down).degradedLocalTtl(Duration.ofSeconds(5)).build()) {
+      down.set(true);
+      sink.get().suspend("disconnect");
+
+      for (int second = 0; second < 10; second++) {
+        for (int read = 0; read < 10; read++) {
+          assertThat(cache.get("hot")).isEqualTo("v1");
+        }
+        ticker.advance(Duration.ofSeconds(1));
+      }
+
+      assertThat(loads).as("one load per 5 s bound in 10 s").hasValue(2);
+    }
+  }
+
+  @Test
+  void aFailedFillIsKeptLocally_onlyWithinTheBound_andRecoveryLiftsTheCap() {
+    AtomicReference<InvalidationSink<String>> sink = new AtomicReference<>();
+    AtomicBoolean down = new AtomicBoolean(true);
+    try (MultiLevelCache<String, String> cache =
+        instance(sink, down).degradedLocalTtl(Duration.ofSeconds(5)).build()) {
+      cache.get("k"); // Redis failed to take it: kept here, capped
+      ticker.advance(Duration.ofSeconds(5));
+      assertThat(cache.lookup("k").tier()).isNull(); // loaded again
+
+      down.set(false);
+      sink.get().recovered();
+      cache.get("other"); // written to Redis: a normal entry, kept for the local TTL
+      cache.get("other");
+      ticker.advance(Duration.ofSeconds(29));
+
+      assertThat(cache.lookup("other").tier()).isEqualTo("local");
+    }
+  }
+
+  // ---------------------------------------------------------------- no lost change
+
+  @Test
+  void aPutTheTierDidNotTake_isServedLocally_thenReplayedAsAnInvalidationOnRecovery() {
+    AtomicReference<InvalidationSink<String>> sinkA = new AtomicReference<>();
+    AtomicBoolean downA = new AtomicBoolean();
+    List<String> events = new CopyOnWriteArrayList<>();
+    try (MultiLevelCache<String, String> a = instance(sinkA, downA).build();
+        MultiLevelCache<String, String> b = instance().build()) {
+      a.advanced().addObserver(recorder(events));
+      b.get("k");
+      b.get("k");
+      assertThat(b.lookup("k")).isEqualTo(new Lookup<>("v1", "local", false));
+
+      downA.set(true);
+      source.set("v2");
+      a.put("k", "v2"); // acknowledged; Redis did not take it
+
+      assertThat(a.lookup("k")).isEqualTo(new Lookup<>("v2", "local", false));
+      assertThat(events).containsExactly("deferred(redis)");
+
+      downA.set(false);
+      sinkA.get().recovered();
+
+      assertThat(events).containsExactly("deferred(redis)", "replayed(redis, 1)");
+      assertThat(store.size()).as("Redis no longer holds the replaced value").isZero();
+      assertThat(b.get("k")).isEqualTo("v2");
+      assertThat(a.get("k")).isEqualTo("v2");
+    }
+  }
+
+  @Test
+  void anInvalidateTheTierDidNotTake_isAppliedLocally_andTheTierIsNotReadForThatKeyUntilReplayed() {
+    AtomicReference<InvalidationSink<String>> sink = new AtomicReference<>();
+    AtomicBoolean down = new AtomicBoolean();
+    try (MultiLevelCache<String, String> a = instance(sink, down).build();
+        MultiLevelCache<String, String> b = instance().build()) {
+      a.get("k");
+      a.get("k");
+      b.get("k");
+      down.set(true);
+      source.set("v2");
+
+      a.invalidate("k");
+
+      assertThat(store.size()).isOne();
+      assertThat(a.lookup("k")).as("loaded, not Redis's v1").isEqualTo(new Lookup<>("v2", null, false));
+
+      down.set(false);
+      a.get("other"); // the first call that works replays the journal
+
+      assertThat(store.size()).as("only 'other': k was replayed away").isOne();
+      assertThat(b.get("k")).as("the replay's echo reached the other instance").isEqualTo("v2");
+    }
+  }
+
+  @Test
+  void aJournalThatOverflows_isReplayedAsOneFlushOfTheTier() {
+    AtomicReference<InvalidationSink<String>> sink = new AtomicReference<>();
+    AtomicBoolean down = new AtomicBoolean();
+    List<String> events = new CopyOnWriteArrayList<>();
+    try (MultiLevelCache<String, String> a = instance(sink, down).outageJournalCapacity(2).build();
+        MultiLevelCache<String, String> b = instance().build()) {
+      a.advanced().addObserver(recorder(events));
+      b.put("untouched", "u");
+      down.set(true);
+
+      a.put("x", "1");
+      a.put("y", "2");
+      assertThat(store.size()).isEqualTo(1);
+      a.invalidate("z"); // a third key: past the capacity
+
+      down.set(false);
+      sink.get().recovered();
+
+      assertThat(store.size()).as("the whole cache was invalidated in the tier").isZero();
+      assertThat(events).endsWith("replayed(redis, 1)");
+      assertThat(b.lookup("untouched").tier()).as("loaded again").isNull();
+    }
+  }
+
+  @Test
+  void aFailedInvalidateAll_isReplayedOnRecovery() {
+    AtomicReference<InvalidationSink<String>> sink = new AtomicReference<>();
+    AtomicBoolean down = new AtomicBoolean();
+    try (MultiLevelCache<String, String> cache = instance(sink, down).build()) {
+      cache.put("k", "v");
+      down.set(true);
+
+      cache.invalidateAll();
+      assertThat(cache.lookup("k").tier()).as("not local, not read below").isNull();
+
+      down.set(false);
+      sink.get().recovered();
+
+      assertThat(store.size()).isZero();
+    }
+  }
+
+  @Test
+  void aReplayThatFailsAgain_keepsWhatItCouldNotReplay_forTheNextRecovery() {
+    AtomicReference<InvalidationSink<String>> sink = new AtomicReference<>();
+    AtomicBoolean down = new AtomicBoolean();
+    try (MultiLevelCache<String, String> cache = instance(sink, down).build()) {
+      cache.put("k", "v1");
+      down.set(true);
+      cache.put("k", "v2");
+
+      sink.get().recovered(); // still down: the replay fails and keeps the key
+      assertThat(store.size()).isOne();
+      assertThat(cache.lookup("k")).isEqualTo(new Lookup<>("v2", "local", false));
+
+      down.set(false);
+      sink.get().recovered();
+
+      assertThat(store.size()).isZero();
+    }
+  }
+
+  @Test
+  void recovered_whenNothingFailed_doesNothing() {
+    AtomicReference<InvalidationSink<String>> sink = new AtomicReference<>();
+    try (MultiLevelCache<String, String> cache = instance(sink, new AtomicBoolean()).build()) {
+      cache.put("k", "v");
+
+      sink.get().recovered();
+
+      assertThat(store.size()).isOne();
+    }
+  }
+
+  @Test
+  void inStrictMode_aPutTheTierDidNotTake_isNotServedLocally_butStillReplayed() {
+    AtomicReference<InvalidationSink<String>> sink = new AtomicReference<>();
+    AtomicBoolean down = new AtomicBoolean();
+    try (MultiLevelCache<String, String> cache =
+        instance(sink, down).strictCoherence().build()) {
+      cache.put("k", "v1");
+      down.set(true);
+
+      cache.put("k", "v2");
+
+      assertThat(cache.advanced().estimatedLocalSize()).isZero();
+      down.set(false);
+      sink.get().recovered();
+      assertThat(store.size()).isZero();
+    }
+  }
+
+  // ---------------------------------------------------------------- builder
+
+  @Test
+  void theBuilder_refusesABoundTogetherWithStrictMode_andNonPositiveValues() {
+    assertThatThrownBy(() -> instance().strictCoherence().degradedLocalTtl(Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("strictCoherence");
+    assertThatThrownBy(() -> instance().degradedLocalTtl(Duration.ofSeconds(1)).strictCoherence())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("degradedLocalTtl was already set");
+    assertThatThrownBy(() -> instance().degradedLocalTtl(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("degradedLocalTtl must be positive");
+    assertThatThrownBy(() -> instance().outageJournalCapacity(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("outageJournalCapacity must be positive");
+    assertThatThrownBy(() -> instance().outageJournalCapacity(1).outageJournalCapacity(2))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("already set to 1");
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private static CacheObserver recorder(List<String> events) {
+    return new CacheObserver() {
+      @Override
+      public void changeDeferred(String tier) {
+        events.add("deferred(" + tier + ")");
+      }
+
+      @Override
+      public void changesReplayed(String tier, int changes) {
+        events.add("replayed(" + tier + ", " + changes + ")");
+      }
+    };
+  }
+
+  /** A tier that throws, as an unreachable Redis does, while {@code down} is set. */
+  private static final class FailingWhileDown extends ForwardingTier<String, String> {
+    private final AtomicBoolean down;
+
+    FailingWhileDown(CacheTier<String, String> delegate, AtomicBoolean down) {
+      super(delegate);
+      this.down = down;
+    }
+
+    private void check() {
+      if (down.get()) {
+        throw new TierUnavailableException("down on purpose", null);
+      }
+    }
+
+    @Override
+    public @org.jspecify.annotations.Nullable CacheEntry<String> get(String key) {
+      check();
+      return super.get(key);
+    }
+
+    @Override
+    public java.util.Map<String, CacheEntry<String>> getAll(
+        java.util.Collection<? extends String> keys) {
+      check();
+      return super.getAll(keys);
+    }
+
+    @Override
+    public void put(String key, CacheEntry<String> entry) {
+      check();
+      super.put(key, entry);
+    }
+
+    @Override
+    public void putAll(java.util.Map<? extends String, CacheEntry<String>> entries) {
+      check();
+      super.putAll(entries);
+    }
+
+    @Override
+    public void invalidate(String key) {
+      check();
+      super.invalidate(key);
+    }
+
+    @Override
+    public void invalidateAll() {
+      check();
+      super.invalidateAll();
+    }
+
+    @Override
+    public TierHealth health() {
+      return down.get() ? TierHealth.down("down on purpose") : TierHealth.up();
+    }
+  }
+}
