@@ -136,6 +136,8 @@ class StrataCacheMetricsTest {
             "cache.tier.flushes",
             "cache.tier.decode.errors",
             "cache.tier.writes.dropped",
+            "cache.tier.changes.deferred",
+            "cache.tier.changes.replayed",
             "cache.tier.health",
             "cache.tier.health.transitions")) {
       assertThat(registry.find(lowerOnly).meters()).as(lowerOnly).isEmpty();

@@ -163,8 +163,13 @@ class TierMetersTest {
     cache.putAll(Map.of("b", "w"));
 
     assertThat(count("cache.tier.writes.dropped", "tier", "memory")).isEqualTo(2);
-    // A value the shared tier did not take is not kept locally either.
-    assertThat(cache.advanced().estimatedLocalSize()).isZero();
+    assertThat(count("cache.tier.changes.deferred", "tier", "memory")).isEqualTo(2);
+    assertThat(count("cache.tier.changes.replayed", "tier", "memory")).isZero();
+
+    store.failWith(null);
+    cache.put("c", "x"); // works: the two deferred puts are replayed as invalidations
+
+    assertThat(count("cache.tier.changes.replayed", "tier", "memory")).isEqualTo(2);
   }
 
   @Test

@@ -38,6 +38,8 @@ public final class MeteringObserver implements CacheObserver {
   public static final String TIER_DECODE_ERRORS = "cache.tier.decode.errors";
   public static final String TIER_TOO_LARGE = "cache.tier.values.too.large";
   public static final String TIER_WRITES_DROPPED = "cache.tier.writes.dropped";
+  public static final String TIER_CHANGES_DEFERRED = "cache.tier.changes.deferred";
+  public static final String TIER_CHANGES_REPLAYED = "cache.tier.changes.replayed";
   public static final String TIER_HEALTH = "cache.tier.health";
   public static final String TIER_HEALTH_TRANSITIONS = "cache.tier.health.transitions";
 
@@ -65,6 +67,8 @@ public final class MeteringObserver implements CacheObserver {
   private final Counter[] invalidations;
   private final Counter[] decodeErrors;
   private final Counter[] writesDropped;
+  private final Counter[] changesDeferred;
+  private final Counter[] changesReplayed;
   private final Counter[][] transitions;
   private final TaggedCounters[] flushes;
 
@@ -89,6 +93,8 @@ public final class MeteringObserver implements CacheObserver {
     invalidations = new Counter[lower];
     decodeErrors = new Counter[lower];
     writesDropped = new Counter[lower];
+    changesDeferred = new Counter[lower];
+    changesReplayed = new Counter[lower];
     transitions = new Counter[lower][];
     flushes = new TaggedCounters[lower];
 
@@ -148,6 +154,18 @@ public final class MeteringObserver implements CacheObserver {
               TIER_WRITES_DROPPED,
               tier,
               "Writes the tier dropped because it was failing or unavailable");
+      changesDeferred[l] =
+          counter(
+              registry,
+              TIER_CHANGES_DEFERRED,
+              tier,
+              "Puts and invalidations the tier did not take, kept to be replayed when it recovers");
+      changesReplayed[l] =
+          counter(
+              registry,
+              TIER_CHANGES_REPLAYED,
+              tier,
+              "Deferred changes the tier took as invalidations after it recovered");
       transitions[l] = new Counter[STATES.length];
       for (TierHealth.State state : STATES) {
         transitions[l][state.ordinal()] =
@@ -376,6 +394,22 @@ public final class MeteringObserver implements CacheObserver {
     int l = lowerIndexOf(tier);
     if (l >= 0) {
       writesDropped[l].increment();
+    }
+  }
+
+  @Override
+  public void changeDeferred(String tier) {
+    int l = lowerIndexOf(tier);
+    if (l >= 0) {
+      changesDeferred[l].increment();
+    }
+  }
+
+  @Override
+  public void changesReplayed(String tier, int changes) {
+    int l = lowerIndexOf(tier);
+    if (l >= 0 && changes > 0) {
+      changesReplayed[l].increment(changes);
     }
   }
 

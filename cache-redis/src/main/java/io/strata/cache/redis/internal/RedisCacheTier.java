@@ -16,6 +16,7 @@ import io.strata.cache.CacheTier;
 import io.strata.cache.Ticker;
 import io.strata.cache.TierContext;
 import io.strata.cache.TierHealth;
+import io.strata.cache.TierUnavailableException;
 import io.strata.cache.codec.Codec;
 import io.strata.cache.codec.CodecException;
 import io.strata.cache.redis.KeyMapper;
@@ -60,14 +61,25 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
       Duration lease,
       Duration maxLeaseWait) {}
 
-  /** Redis could not be reached or did not answer in time: the call's result is unknown. */
-  static final class UnavailableException extends RedisException {
+  /**
+   * Redis could not be reached, did not answer in time, or the breaker skips it: the call's result
+   * is unknown, and the tier reports the outage itself (breaker, health, one log line per outage).
+   */
+  static final class UnavailableException extends TierUnavailableException {
     private static final long serialVersionUID = 1L;
 
     UnavailableException(String message, @Nullable Throwable cause) {
       super(message, cause);
     }
+
+    private UnavailableException(String message) {
+      super(message, null, false, false);
+    }
   }
+
+  /** Thrown on every call the open breaker skips: reused, since it says nothing per call. */
+  private static final UnavailableException SKIPPED =
+      new UnavailableException("circuit breaker open: Redis is skipped until a probe succeeds");
 
   private final RedisLink link;
   private final Settings<K, V> settings;
@@ -102,8 +114,16 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
             settings.openDuration().toNanos(),
             settings.maxOpenDuration().toNanos(),
             this::breakerChanged);
-    // Redis back: probe at once instead of waiting out the backoff the outage grew.
-    this.probeOnReconnect = link.onConnected(breaker::probeSoon);
+    // Redis back: probe at once instead of waiting out the backoff the outage grew; and if the
+    // breaker never opened (the connection was not there yet), replay what was not taken now.
+    this.probeOnReconnect =
+        link.onConnected(
+            () -> {
+              breaker.probeSoon();
+              if (breaker.state() == CircuitBreaker.State.CLOSED) {
+                context.invalidations().recovered();
+              }
+            });
     // Bounded and expiring: a lease whose load never wrote (failed, or found nothing) lapses.
     this.leasesHeld =
         settings.lease().isZero()
@@ -149,7 +169,10 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
     long leaseMillis = Math.max(1, settings.lease().toMillis());
     long deadline = System.nanoTime() + settings.maxLeaseWait().toNanos();
     long pause = TimeUnit.MILLISECONDS.toNanos(2);
-    while (breaker.tryAcquire()) {
+    if (!breaker.tryAcquire()) {
+      throw SKIPPED;
+    }
+    do {
       Object reply =
           run(connection, 1, (i, eval) -> Scripts.read(redisKey, settings.maxValueBytes(), eval))
               .get(0);
@@ -177,7 +200,7 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
         return null;
       }
       pause = Math.min(pause * 2, TimeUnit.MILLISECONDS.toNanos(50));
-    }
+    } while (breaker.tryAcquire());
     return null;
   }
 
@@ -197,7 +220,7 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
     }
     StatefulConnection<byte[], byte[]> connection = connectionOrFail();
     if (!breaker.tryAcquire()) {
-      return Map.of();
+      throw SKIPPED;
     }
     List<K> ordered = List.copyOf(keys);
     List<byte[]> redisKeys = ordered.stream().map(this::redisKey).toList();
@@ -257,10 +280,7 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
     }
     StatefulConnection<byte[], byte[]> connection = connectionOrFail();
     if (!breaker.tryAcquire()) {
-      for (int i = 0; i < keys.size() + toDelete.size(); i++) {
-        observer.writeDropped(NAME);
-      }
-      return;
+      throw SKIPPED; // the cache counts the dropped write and journals a change
     }
     // Deletions and writes go in one batch: their keys differ, so their order does not matter.
     int writeCount = keys.size();
@@ -283,8 +303,7 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
   public void invalidate(K key) {
     StatefulConnection<byte[], byte[]> connection = connectionOrFail();
     if (!breaker.tryAcquire()) {
-      observer.writeDropped(NAME);
-      return;
+      throw SKIPPED;
     }
     byte[] redisKey = redisKey(key);
     run(connection, 1, (i, eval) -> Scripts.unlink(redisKey));
@@ -293,6 +312,9 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
   @Override
   public void invalidateAll() {
     StatefulConnection<byte[], byte[]> connection = connectionOrFail();
+    if (!breaker.tryAcquire()) {
+      throw SKIPPED;
+    }
     RedisKeyCommands<byte[], byte[]> commands =
         connection instanceof StatefulRedisClusterConnection<byte[], byte[]> cluster
             ? cluster.sync()
@@ -579,9 +601,9 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
         }
       }
       case CLOSED -> {
-        // Invalidations may have been missed while Redis was unreachable: start the levels
-        // above from empty rather than trust what they kept.
-        context.invalidations().invalidateAll("reconnect");
+        // The cache replays what this tier did not take; missed invalidations are the
+        // tracking connection's business (its gap already suspended the levels above).
+        context.invalidations().recovered();
         LOG.info("Redis tier of cache '{}' works again; flushed the levels above it", cacheName);
       }
       case HALF_OPEN -> {}
