@@ -138,6 +138,8 @@ final class TierSink<K> implements TierContext<K>, InvalidationSink<K> {
       outage.suspended(false);
     }
     LOG.debug("Cache '{}': the local tier fills again ('{}' hears changes)", cacheName, tierName());
+    // Hearing again means the tier answers: replay what it missed, if anything.
+    outage.recovered();
   }
 
   @Override

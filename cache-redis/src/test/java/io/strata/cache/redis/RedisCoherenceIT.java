@@ -3,7 +3,9 @@ package io.strata.cache.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.strata.cache.Lookup;
 import io.strata.cache.MultiLevelCache;
+import io.strata.cache.MultiLevelCacheBuilder;
 import io.strata.cache.TierHealth;
 import io.strata.cache.codec.Codec;
 import io.strata.cache.redis.harness.Await;
@@ -29,6 +31,7 @@ class RedisCoherenceIT {
   @RegisterExtension static final RedisExtension REDIS = RedisExtension.standalone();
 
   private static final Duration SOON = Duration.ofSeconds(10);
+  private static final Duration SHIELD_BOUND = Duration.ofSeconds(30);
 
   private final AtomicInteger loads = new AtomicInteger();
   @RegisterExtension final CloseAfterEach toClose = new CloseAfterEach();
@@ -55,9 +58,25 @@ class RedisCoherenceIT {
   }
 
   private MultiLevelCache<String, String> instance(RedisCacheClient client, String name) {
+    return instance(client, name, false);
+  }
+
+  /** A strict instance: its local tier is flushed and bypassed while it cannot hear changes. */
+  private MultiLevelCache<String, String> strict(RedisCacheClient client, String name) {
+    return instance(client, name, true);
+  }
+
+  private MultiLevelCache<String, String> instance(
+      RedisCacheClient client, String name, boolean strict) {
+    MultiLevelCacheBuilder<String, String> builder =
+        MultiLevelCache.<String, String>builder(name).ttl(Duration.ofMinutes(5));
+    if (strict) {
+      builder.strictCoherence();
+    } else {
+      builder.localTtl(SHIELD_BOUND);
+    }
     MultiLevelCache<String, String> cache =
-        MultiLevelCache.<String, String>builder(name)
-            .ttl(Duration.ofMinutes(5))
+        builder
             .tier(
                 RedisTier.builder(client, KeyMapper.strings(), Codec.utf8())
                     .circuitBreaker(
@@ -132,12 +151,12 @@ class RedisCoherenceIT {
   }
 
   @Test
-  void aKilledTrackingConnection_flushesAtOnce_andNothingStaleIsReadAfterTheGap() {
+  void inStrictMode_aKilledTrackingConnection_flushesAtOnce_andNothingStaleIsReadAfterTheGap() {
     FaultProxy proxy =
         FaultProxy.start("127.0.0.1", REDIS.server().port()).exemptConnectionsSaying("strata-cache");
     toClose.add(proxy);
     MultiLevelCache<String, String> a = instance(client(REDIS.uri()), "killed");
-    MultiLevelCache<String, String> b = instance(client(proxy.uri()), "killed");
+    MultiLevelCache<String, String> b = strict(client(proxy.uri()), "killed");
     CountingObserver observed = observe(b);
     List<String> keys = List.of("k1", "k2", "k3", "k4", "k5");
     for (String key : keys) {
@@ -169,6 +188,35 @@ class RedisCoherenceIT {
   }
 
   @Test
+  void aKilledTrackingConnection_keepsTheLocalTierServingWithinTheBound_andFlushesWhenReArmed() {
+    FaultProxy proxy =
+        FaultProxy.start("127.0.0.1", REDIS.server().port()).exemptConnectionsSaying("strata-cache");
+    toClose.add(proxy);
+    MultiLevelCache<String, String> a = instance(client(REDIS.uri()), "shielded");
+    MultiLevelCache<String, String> b = instance(client(proxy.uri()), "shielded");
+    CountingObserver observed = observe(b);
+    b.get("k");
+    settleLocally(b, "k");
+
+    proxy.cutAfterBytes(0); // new tracking connections fail until healed: the gap stays open
+    assertThat(REDIS.server().killClientsNamed("strata-invalidations")).isPositive();
+    Await.until(
+        SOON,
+        () -> b.advanced().health().get("redis").state() == TierHealth.State.DEGRADED,
+        "B to notice it cannot hear");
+    a.put("k", "rewritten"); // B cannot hear it
+
+    // Within the bound B may serve what it holds; it never reaches the loader for it.
+    assertThat(b.lookup("k")).isEqualTo(new Lookup<>("loaded-k", "local", false));
+    assertThat(observed.flushes).isEmpty();
+
+    proxy.heal();
+    RedisTierKit.awaitCoherent(b);
+    assertThat(observed.flushes).contains("resume");
+    assertThat(b.get("k")).as("flushed when re-armed: read again from Redis").isEqualTo("rewritten");
+  }
+
+  @Test
   void aDropWhileAHeartbeatIsInFlight_isFlushedAsADisconnect_notAsAMissedHeartbeat() {
     FaultProxy proxy =
         FaultProxy.start("127.0.0.1", REDIS.server().port()).exemptConnectionsSaying("strata-cache");
@@ -180,7 +228,7 @@ class RedisCoherenceIT {
                 .invalidationHeartbeat(Duration.ofMillis(50), Duration.ofSeconds(30))
                 .build());
     toClose.add(client);
-    MultiLevelCache<String, String> cache = instance(client, "inflight");
+    MultiLevelCache<String, String> cache = strict(client, "inflight");
     CountingObserver observed = observe(cache);
 
     proxy.holdReplies();
@@ -193,9 +241,9 @@ class RedisCoherenceIT {
   }
 
   @Test
-  void aServerRestart_flushes_andNoLocalFillHappensBeforeTrackingIsReArmed() {
+  void inStrictMode_aServerRestart_flushes_andNoLocalFillHappensBeforeTrackingIsReArmed() {
     RedisCacheClient clientB = client(REDIS.uri());
-    MultiLevelCache<String, String> b = instance(clientB, "restart");
+    MultiLevelCache<String, String> b = strict(clientB, "restart");
     CountingObserver observed = observe(b);
     b.get("k");
     settleLocally(b, "k");
@@ -222,9 +270,9 @@ class RedisCoherenceIT {
   }
 
   @Test
-  void aStoppedServer_isCaughtByTheHeartbeat_andCoherentCachingResumesAfter() {
+  void inStrictMode_aStoppedServer_isCaughtByTheHeartbeat_andCoherentCachingResumesAfter() {
     MultiLevelCache<String, String> a = instance(client(REDIS.uri()), "stopped");
-    MultiLevelCache<String, String> b = instance(client(REDIS.uri()), "stopped");
+    MultiLevelCache<String, String> b = strict(client(REDIS.uri()), "stopped");
     CountingObserver observed = observe(b);
     b.get("k");
     settleLocally(b, "k");
