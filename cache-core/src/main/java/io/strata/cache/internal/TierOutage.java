@@ -132,9 +132,9 @@ final class TierOutage<K> {
   // ---------------------------------------------------------------- replay
 
   private void replay() {
+    boolean complete = true;
     try {
       int replayed = 0;
-      boolean complete = true;
       if (journal.takeOverflow()) {
         if (replay.invalidateAll()) {
           replayed++;
@@ -168,8 +168,8 @@ final class TierOutage<K> {
     } finally {
       replaying.set(false);
     }
-    // A change deferred while the replay ran, after its last look at the journal.
-    if (!journal.isEmpty() && (flags.get() & FAILING) == 0) {
+    // The tier works, but a change was deferred after this replay's last look at the journal.
+    if (complete && !journal.isEmpty()) {
       startReplay();
     }
   }
