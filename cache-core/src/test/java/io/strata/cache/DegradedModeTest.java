@@ -142,6 +142,84 @@ class DegradedModeTest {
     }
   }
 
+  @Test
+  void resume_liftsTheBound_forWhatIsStoredAfter() {
+    AtomicReference<InvalidationSink<String>> sink = new AtomicReference<>();
+    try (MultiLevelCache<String, String> cache =
+        instance(sink, new AtomicBoolean()).degradedLocalTtl(Duration.ofSeconds(2)).build()) {
+      sink.get().suspend("disconnect");
+      sink.get().resume();
+
+      cache.get("k");
+      cache.get("k");
+      ticker.advance(Duration.ofSeconds(29));
+
+      assertThat(cache.lookup("k").tier()).isEqualTo("local");
+    }
+  }
+
+  @Test
+  void resume_replaysWhatTheTierMissed_withoutAnyOtherCall() {
+    AtomicReference<InvalidationSink<String>> sink = new AtomicReference<>();
+    AtomicBoolean down = new AtomicBoolean();
+    try (MultiLevelCache<String, String> cache = instance(sink, down).build()) {
+      cache.put("k", "v1");
+      sink.get().suspend("disconnect");
+      down.set(true);
+      cache.invalidate("k");
+      down.set(false);
+
+      sink.get().resume();
+
+      assertThat(store.size()).isZero();
+    }
+  }
+
+  @Test
+  void aTierBelowAnotherThatHearsAgain_flushesTheTierAboveIt_too() {
+    AtomicReference<InvalidationSink<String>> lowerSink = new AtomicReference<>();
+    InMemoryTier.Store upperStore = new InMemoryTier.Store();
+    TierFactory<String, String> lowest = InMemoryTier.factory("redis", store, Codec.utf8());
+    try (MultiLevelCache<String, String> cache =
+        MultiLevelCache.<String, String>builder("users")
+            .ticker(ticker)
+            .executor(Runnable::run)
+            .tier(InMemoryTier.factory("disk", upperStore, Codec.utf8(), InMemoryTier.Echo.OTHERS_ONLY))
+            .tier(
+                context -> {
+                  lowerSink.set(context.invalidations());
+                  return lowest.create(context);
+                })
+            .loader(key -> source.get())
+            .build()) {
+      cache.put("k", "v1");
+      assertThat(upperStore.size()).isOne();
+      lowerSink.get().suspend("disconnect");
+
+      lowerSink.get().resume();
+
+      assertThat(upperStore.size()).as("may have missed a change: flushed").isZero();
+    }
+  }
+
+  @Test
+  void inStrictMode_whenAllWorks_loadsAndPutsAreKeptLocally() {
+    try (MultiLevelCache<String, String> cache =
+        MultiLevelCache.<String, String>builder("users")
+            .ticker(ticker)
+            .executor(Runnable::run)
+            .strictCoherence()
+            .tier(InMemoryTier.factory("redis", store, Codec.utf8(), InMemoryTier.Echo.OTHERS_ONLY))
+            .loader(key -> source.get())
+            .build()) {
+      cache.get("loaded");
+      cache.put("put", "p");
+
+      assertThat(cache.lookup("loaded")).isEqualTo(new Lookup<>("v1", "local", false));
+      assertThat(cache.lookup("put")).isEqualTo(new Lookup<>("p", "local", false));
+    }
+  }
+
   // ---------------------------------------------------------------- cannot serve
 
   @Test
@@ -330,6 +408,80 @@ class DegradedModeTest {
       down.set(false);
       sink.get().recovered();
       assertThat(store.size()).isZero();
+    }
+  }
+
+  @Test
+  void inStrictMode_aReadOverlappingAPutTheTierFailedToTake_doesNotFillTheOldValue()
+      throws Exception {
+    java.util.concurrent.CountDownLatch putEntered = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch putRelease = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch getEntered = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch getRelease = new java.util.concurrent.CountDownLatch(1);
+    AtomicBoolean gated = new AtomicBoolean();
+    // Without the echo of its own writes: the replay of the failed put, run by the read's own
+    // successful call, would otherwise fence the read by itself.
+    TierFactory<String, String> memory =
+        InMemoryTier.factory("redis", store, Codec.utf8(), InMemoryTier.Echo.OTHERS_ONLY);
+    java.util.concurrent.ExecutorService threads =
+        java.util.concurrent.Executors.newFixedThreadPool(2);
+    try (MultiLevelCache<String, String> other = instance().build();
+        MultiLevelCache<String, String> cache =
+        MultiLevelCache.<String, String>builder("users")
+            .ticker(ticker)
+            .executor(Runnable::run)
+            .strictCoherence()
+            .loader(key -> source.get())
+            .tier(
+                context ->
+                    new ForwardingTier<>(memory.create(context)) {
+                      @Override
+                      public void put(String key, CacheEntry<String> entry) {
+                        if (gated.get()) {
+                          putEntered.countDown();
+                          await(putRelease);
+                          throw new TierUnavailableException("timed out", null);
+                        }
+                        super.put(key, entry);
+                      }
+
+                      @Override
+                      public CacheEntry<String> get(String key) {
+                        CacheEntry<String> found = super.get(key);
+                        if (gated.get()) {
+                          getEntered.countDown();
+                          await(getRelease);
+                        }
+                        return found;
+                      }
+                    })
+            .build()) {
+      other.put("k", "old");
+      gated.set(true);
+
+      java.util.concurrent.Future<?> put = threads.submit(() -> cache.put("k", "new"));
+      assertThat(putEntered.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      java.util.concurrent.Future<String> read = threads.submit(() -> cache.get("k"));
+      assertThat(getEntered.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      putRelease.countDown(); // the put fails after the read saw "old"
+      put.get(5, java.util.concurrent.TimeUnit.SECONDS);
+      getRelease.countDown();
+
+      assertThat(read.get(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("old");
+      assertThat(cache.advanced().estimatedLocalSize()).as("the old value is not kept").isZero();
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
+  private static void await(java.util.concurrent.CountDownLatch latch) {
+    try {
+      if (!latch.await(5, java.util.concurrent.TimeUnit.SECONDS)) {
+        throw new AssertionError("not released");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
     }
   }
 

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * tier reports its own outages. A change the tier did not take goes to the {@link TierOutage}'s
  * journal, and until it is replayed the tier is not read for that key. Thread-safe.
  */
-final class GuardedTier<K, V> {
+final class GuardedTier<K, V> implements TierOutage.Replay<K> {
 
   private static final Logger LOG = LoggerFactory.getLogger(GuardedTier.class);
 
@@ -47,19 +47,7 @@ final class GuardedTier<K, V> {
     this.ticker = ticker;
     this.observer = observer;
     this.outage = outage;
-    outage.attach(
-        name,
-        new TierOutage.Replay<>() {
-          @Override
-          public boolean invalidate(K key) {
-            return GuardedTier.this.invalidate(key);
-          }
-
-          @Override
-          public boolean invalidateAll() {
-            return GuardedTier.this.invalidateAll();
-          }
-        });
+    outage.attach(name, this);
   }
 
   String name() {
@@ -162,7 +150,8 @@ final class GuardedTier<K, V> {
   }
 
   /** Removes {@code key}; returns whether the tier took it (a failure is journaled). */
-  boolean invalidate(K key) {
+  @Override
+  public boolean invalidate(K key) {
     long start = ticker.read();
     try {
       tier.invalidate(key);
@@ -176,7 +165,8 @@ final class GuardedTier<K, V> {
   }
 
   /** Empties the tier of this cache's entries; returns whether it did (a failure is journaled). */
-  boolean invalidateAll() {
+  @Override
+  public boolean invalidateAll() {
     long start = ticker.read();
     try {
       tier.invalidateAll();

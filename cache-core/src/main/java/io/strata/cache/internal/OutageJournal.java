@@ -48,11 +48,6 @@ final class OutageJournal<K> {
     return overflowed || (!keys.isEmpty() && keys.contains(key));
   }
 
-  /** Returns whether the journal overflowed: recovery must invalidate everything. */
-  boolean overflowed() {
-    return overflowed;
-  }
-
   /** Takes the overflow: the caller invalidates everything, or calls {@link #overflow} again. */
   boolean takeOverflow() {
     if (!overflowed) {
@@ -69,9 +64,9 @@ final class OutageJournal<K> {
 
   /**
    * Removes {@code key} before its replay, so that a change failing again during the replay adds
-   * it back rather than being lost; returns whether it was there.
+   * it back rather than being lost.
    */
-  boolean remove(K key) {
-    return keys.remove(key);
+  void remove(K key) {
+    keys.remove(key);
   }
 }

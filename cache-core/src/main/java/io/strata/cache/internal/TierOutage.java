@@ -4,6 +4,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +36,8 @@ final class TierOutage<K> {
   private final AtomicInteger flags = new AtomicInteger();
   private final AtomicBoolean replaying = new AtomicBoolean();
   private volatile String tierName = "";
-  private volatile Replay<K> replay;
+  // Set before the tier can fail: nothing is journaled, so nothing replayed, before attach.
+  private volatile @Nullable Replay<K> replay;
 
   TierOutage(
       String cacheName,
@@ -48,18 +50,6 @@ final class TierOutage<K> {
     this.executor = executor;
     this.observers = observers;
     this.journal = new OutageJournal<>(journalCapacity);
-    this.replay =
-        new Replay<>() {
-          @Override
-          public boolean invalidate(K key) {
-            return false;
-          }
-
-          @Override
-          public boolean invalidateAll() {
-            return false;
-          }
-        };
   }
 
   /** Connects the tier once it exists: the replays go through its fence. */
@@ -132,6 +122,7 @@ final class TierOutage<K> {
   // ---------------------------------------------------------------- replay
 
   private void replay() {
+    Replay<K> replay = java.util.Objects.requireNonNull(this.replay, "attach first");
     boolean complete = true;
     try {
       int replayed = 0;
@@ -150,13 +141,12 @@ final class TierOutage<K> {
       if (complete) {
         for (K key : journal.keys()) {
           // Removed first: a change that fails again meanwhile adds the key back.
-          if (journal.remove(key)) {
-            if (!replay.invalidate(key)) {
-              complete = false;
-              break;
-            }
-            replayed++;
+          journal.remove(key);
+          if (!replay.invalidate(key)) {
+            complete = false;
+            break;
           }
+          replayed++;
         }
       }
       if (replayed > 0) {

@@ -208,11 +208,13 @@ class TierOutageTest {
 
   @Test
   void aRejectedReplay_canBeStartedAgain() {
+    AtomicInteger submitted = new AtomicInteger();
     TierOutage<String> rejecting =
         new TierOutage<>(
             "test",
             mode,
             task -> {
+              submitted.incrementAndGet();
               throw new RejectedExecutionException("shut down");
             },
             observers,
@@ -222,7 +224,16 @@ class TierOutageTest {
     rejecting.recovered();
     rejecting.recovered();
 
+    assertThat(submitted).hasValue(2);
     assertThat(rejecting.holds("a")).isTrue();
+  }
+
+  @Test
+  void aDeferredFlushAlone_makesTheTierDegraded_andIsCounted() {
+    outage.deferredFlush();
+
+    assertThat(mode.active()).isTrue();
+    assertThat(events).containsExactly("deferred(redis)");
   }
 
   @Test

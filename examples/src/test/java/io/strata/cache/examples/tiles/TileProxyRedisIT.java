@@ -152,6 +152,31 @@ class TileProxyRedisIT {
         "HIT-REDIS on B for a tile A loaded, after Redis came back");
   }
 
+  @Test
+  void redisAtAClosedPort_eachTileReachesTheUpstreamOncePerBound_withoutErrors() throws Exception {
+    int closedPort;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    try (TileProxy unreachable =
+        TileProxy.start(
+            TileProxyConfig.ofDefaults()
+                .withPort(0)
+                .withUpstream(upstream.baseUri())
+                .withRedisUrl("redis://127.0.0.1:" + closedPort))) {
+      for (int i = 0; i < 20; i++) {
+        assertThat(Http.get(unreachable.uri(), "/tiles/6/1/1.png").statusCode()).isEqualTo(200);
+        assertThat(Http.get(unreachable.uri(), "/tiles/6/1/2.png").statusCode()).isEqualTo(200);
+      }
+
+      // The local tier shields the upstream within its bound (the local TTL, one minute).
+      assertThat(upstream.requests("/tiles/6/1/1.png")).isEqualTo(1);
+      assertThat(upstream.requests("/tiles/6/1/2.png")).isEqualTo(1);
+      String health = Http.text(Http.get(unreachable.uri(), "/health"));
+      assertThat(health).startsWith("{\"status\":\"degraded\"");
+    }
+  }
+
   private static Thread client(
       TileProxy proxy, AtomicBoolean running, AtomicInteger served, Map<Integer, AtomicInteger> statuses) {
     return new Thread(
