@@ -20,6 +20,11 @@ import org.jspecify.annotations.Nullable;
  *
  * <ul>
  *   <li>{@link #DEFAULT_CONNECT_TIMEOUT}: 1 s to open a connection.
+ *   <li>Connection setup (TCP connect, TLS handshake and the HELLO/AUTH/CLIENT SETNAME handshake
+ *       Lettuce runs on every new connection): the connect timeout plus {@link
+ *       #DEFAULT_SETUP_ALLOWANCE} (2 s with the defaults), unless set with {@link
+ *       Builder#connectionSetupTimeout}. It is not the command timeout: a handshake cut short on a
+ *       busy host makes a healthy Redis look down.
  *   <li>{@link #DEFAULT_COMMAND_TIMEOUT}: 250 ms per command (or per pipelined batch).
  *   <li>{@link #DEFAULT_REQUEST_QUEUE_SIZE}: at most 10,000 commands in flight per connection;
  *       beyond that a command fails at once instead of queueing.
@@ -35,6 +40,12 @@ public final class RedisConnectionOptions {
 
   /** Default time to open a connection: 1 s. */
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(1);
+
+  /**
+   * What the default connection setup timeout adds to the connect timeout: 1 s, for the TLS and
+   * HELLO/AUTH handshakes after the TCP connect.
+   */
+  public static final Duration DEFAULT_SETUP_ALLOWANCE = Duration.ofSeconds(1);
 
   /** Default time a command may take before it fails: 250 ms. */
   public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(250);
@@ -66,6 +77,7 @@ public final class RedisConnectionOptions {
   private final char @Nullable [] password;
   private final @Nullable Path trustedCertificates;
   private final Duration connectTimeout;
+  private final Duration connectionSetupTimeout;
   private final Duration commandTimeout;
   private final int requestQueueSize;
   private final Duration heartbeatInterval;
@@ -80,6 +92,10 @@ public final class RedisConnectionOptions {
     this.password = builder.password == null ? null : builder.password.clone();
     this.trustedCertificates = builder.trustedCertificates;
     this.connectTimeout = builder.connectTimeout;
+    this.connectionSetupTimeout =
+        builder.connectionSetupTimeout != null
+            ? builder.connectionSetupTimeout
+            : builder.connectTimeout.plus(DEFAULT_SETUP_ALLOWANCE);
     this.commandTimeout = builder.commandTimeout;
     this.requestQueueSize = builder.requestQueueSize;
     this.heartbeatInterval = builder.heartbeatInterval;
@@ -147,6 +163,15 @@ public final class RedisConnectionOptions {
     return connectTimeout;
   }
 
+  /**
+   * Returns the time a new connection has to become usable: TCP connect, TLS handshake and the
+   * HELLO/AUTH handshake together. Connections are opened in the background, so this never adds
+   * to a cache call's latency.
+   */
+  public Duration connectionSetupTimeout() {
+    return connectionSetupTimeout;
+  }
+
   /** Returns the command timeout: the longest a cache call waits for Redis. */
   public Duration commandTimeout() {
     return commandTimeout;
@@ -187,7 +212,11 @@ public final class RedisConnectionOptions {
 
   /** Applies the builder's settings to {@code uri}, a fresh instance no one else holds. */
   private RedisURI complete(RedisURI uri) {
-    uri.setTimeout(commandTimeout);
+    // Lettuce bounds a new connection's handshake (HELLO, AUTH, CLIENT SETNAME) by the URI's
+    // timeout, its timer starting before the TCP connect. Commands are bounded separately, by the
+    // fixed TimeoutOptions of the clients, so the URI carries the setup timeout, not the command
+    // timeout: a 250 ms handshake fails on a busy host and skips a healthy Redis.
+    uri.setTimeout(connectionSetupTimeout);
     // Names the connection in CLIENT LIST, for operators (the tracking connections rename theirs).
     uri.setClientName("strata-cache");
     if (password != null) {
@@ -217,6 +246,8 @@ public final class RedisConnectionOptions {
         .append(password == null && !uriHasPassword ? "-" : "***")
         .append(", connectTimeout=")
         .append(connectTimeout)
+        .append(", connectionSetupTimeout=")
+        .append(connectionSetupTimeout)
         .append(", commandTimeout=")
         .append(commandTimeout)
         .append(", requestQueueSize=")
@@ -270,6 +301,7 @@ public final class RedisConnectionOptions {
     private char @Nullable [] password;
     private @Nullable Path trustedCertificates;
     private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+    private @Nullable Duration connectionSetupTimeout;
     private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
     private int requestQueueSize = DEFAULT_REQUEST_QUEUE_SIZE;
     private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
@@ -331,6 +363,19 @@ public final class RedisConnectionOptions {
     }
 
     /**
+     * Sets how long a new connection has to become usable: the TCP connect, the TLS handshake and
+     * the HELLO/AUTH/CLIENT SETNAME handshake Lettuce runs on it, together. Default: the connect
+     * timeout plus 1 s. It must not be shorter than the connect timeout, since it includes it.
+     * Connections are opened in the background (the first one, reconnects, invalidation
+     * connections), so a longer setup never delays a cache call; too short a setup, on a busy
+     * host, fails handshakes with a healthy Redis and leaves it unused.
+     */
+    public Builder connectionSetupTimeout(Duration timeout) {
+      this.connectionSetupTimeout = positive(timeout, "connectionSetupTimeout");
+      return this;
+    }
+
+    /**
      * Sets how long a command may take before it fails and the cache falls back to the next level;
      * default 250 ms. It bounds the latency Redis can add to a cache call.
      */
@@ -360,8 +405,19 @@ public final class RedisConnectionOptions {
       return this;
     }
 
-    /** Returns the options. */
+    /**
+     * Returns the options.
+     *
+     * @throws IllegalStateException if the connection setup timeout is shorter than the connect
+     *     timeout
+     */
     public RedisConnectionOptions build() {
+      if (connectionSetupTimeout != null && connectionSetupTimeout.compareTo(connectTimeout) < 0) {
+        throw new IllegalStateException(
+            "connectionSetupTimeout (" + connectionSetupTimeout + ") includes the TCP connect, so"
+                + " it must not be shorter than connectTimeout (" + connectTimeout + "); raise it"
+                + " or lower connectTimeout");
+      }
       return new RedisConnectionOptions(this);
     }
 
