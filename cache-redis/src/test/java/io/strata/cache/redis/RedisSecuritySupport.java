@@ -30,6 +30,13 @@ final class RedisSecuritySupport {
     }
   }
 
+  /** Returns what was captured so far by the running {@link #capturingStderr}. */
+  static String captured() {
+    synchronized (CAPTURED) {
+      return CAPTURED.toString(StandardCharsets.UTF_8);
+    }
+  }
+
   /** Runs {@code body} with stderr (where slf4j-simple logs) copied into a string, and returns it. */
   static String capturingStderr(Supplier<Void> body) {
     PrintStream original = System.err;

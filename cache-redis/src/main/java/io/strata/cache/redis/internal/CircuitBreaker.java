@@ -3,10 +3,16 @@ package io.strata.cache.redis.internal;
 import io.strata.cache.Ticker;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A consecutive-failure circuit breaker with one probe at a time. Thread-safe and lock-free; a
  * closed breaker costs one volatile read per call.
+ *
+ * <p>A probe is whoever {@link #tryAcquire} lets through once the open period is over: a caller's
+ * command, or the background probe the tier schedules with {@link #nanosUntilProbe}, so that the
+ * breaker closes when Redis answers again even if no caller comes. Every probe must report with
+ * {@link #onSuccess} or {@link #onFailure}; one that never reports is given up on after its period.
  */
 public final class CircuitBreaker {
 
@@ -19,7 +25,11 @@ public final class CircuitBreaker {
 
   /** Hears state changes; called by the thread that caused them, never concurrently for one change. */
   public interface Listener {
-    void stateChanged(State from, State to, String cause);
+    /**
+     * Called after each change; {@code cause} is the failure that opened the breaker (to OPEN),
+     * null otherwise.
+     */
+    void stateChanged(State from, State to, @Nullable Throwable cause);
   }
 
   private record Status(State state, long openUntil, long openNanos) {}
@@ -69,11 +79,23 @@ public final class CircuitBreaker {
     Status probing = new Status(State.HALF_OPEN, now + current.openNanos(), current.openNanos());
     if (status.compareAndSet(current, probing)) {
       if (current.state() == State.OPEN) {
-        listener.stateChanged(State.OPEN, State.HALF_OPEN, "probe");
+        listener.stateChanged(State.OPEN, State.HALF_OPEN, null);
       }
       return true;
     }
     return false;
+  }
+
+  /**
+   * Returns how long until {@link #tryAcquire} may let a probe through: 0 if it may now, -1 while
+   * closed (no probe needed). While half-open, the time until the probe in flight is given up on.
+   */
+  public long nanosUntilProbe() {
+    Status current = status.get();
+    if (current.state() == State.CLOSED) {
+      return -1;
+    }
+    return Math.max(0, current.openUntil() - ticker.read());
   }
 
   /**
@@ -93,7 +115,7 @@ public final class CircuitBreaker {
     Status current = status.get();
     if (current.state() != State.CLOSED
         && status.compareAndSet(current, new Status(State.CLOSED, 0, firstOpenNanos))) {
-      listener.stateChanged(current.state(), State.CLOSED, "probe succeeded");
+      listener.stateChanged(current.state(), State.CLOSED, null);
     }
   }
 
@@ -113,7 +135,7 @@ public final class CircuitBreaker {
     Status opened = new Status(State.OPEN, ticker.read() + openNanos, openNanos);
     if (status.compareAndSet(current, opened)) {
       consecutiveFailures.set(0);
-      listener.stateChanged(current.state(), State.OPEN, RedisLink.rootMessage(cause));
+      listener.stateChanged(current.state(), State.OPEN, cause);
     }
   }
 }

@@ -94,6 +94,11 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
   private final AtomicBoolean loggedTooLarge = new AtomicBoolean();
   private final TrackingListener.Subscription<K> invalidations;
   private final AutoCloseable probeOnReconnect;
+  private final BreakerProbe probe;
+  /** Why the breaker last opened (or a probe last failed); read by health(). */
+  private volatile @Nullable OutageCause outageCause;
+  /** When the current outage began (System.nanoTime), for the "works again after" line. */
+  private volatile long outageStartedNanos;
   /** Leases this tier took and has not yet released by writing; forgotten when they expire. */
   private final java.util.concurrent.ConcurrentMap<String, Boolean> leasesHeld;
 
@@ -114,12 +119,15 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
             settings.openDuration().toNanos(),
             settings.maxOpenDuration().toNanos(),
             this::breakerChanged);
+    // While the breaker is open, probes run in the background: recovery needs no traffic.
+    this.probe = new BreakerProbe(breaker, link);
     // Redis back: probe at once instead of waiting out the backoff the outage grew; and if the
     // breaker never opened (the connection was not there yet), replay what was not taken now.
     this.probeOnReconnect =
         link.onConnected(
             () -> {
               breaker.probeSoon();
+              probe.start();
               if (breaker.state() == CircuitBreaker.State.CLOSED) {
                 context.invalidations().recovered();
               }
@@ -343,25 +351,61 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
     }
   }
 
+  /**
+   * Returns the tier's state; a detail names the cause class (connection refused, timeout, TLS
+   * handshake, authentication, unknown host, error reply with its code, closed connection) and the
+   * innermost message. The breaker's states keep their detail prefixes ({@code circuit breaker
+   * open:}, {@code circuit breaker half-open:}), which health endpoints may read. Never blocks.
+   */
   @Override
   public TierHealth health() {
     String bypassed = invalidations.suspendedBecause();
     return switch (breaker.state()) {
-      case CLOSED -> link.connection() == null
-          ? TierHealth.down("not connected to Redis")
-          : bypassed != null
-              ? TierHealth.degraded(
-                  "invalidations from Redis not heard (" + bypassed + "): local tier bypassed")
-              : TierHealth.up();
-      case HALF_OPEN -> TierHealth.degraded("circuit breaker half-open: probing Redis");
-      case OPEN -> TierHealth.down("circuit breaker open: Redis failed repeatedly");
+      case CLOSED -> {
+        if (link.connection() == null) {
+          OutageCause failure = link.lastConnectFailure();
+          yield TierHealth.down(
+              failure == null
+                  ? "not connected to Redis yet: connecting"
+                  : "not connected to Redis: " + failure);
+        }
+        yield bypassed != null
+            ? TierHealth.degraded(
+                "invalidations from Redis not heard (" + bypassed + "): local tier bypassed")
+            : TierHealth.up();
+      }
+      case HALF_OPEN -> TierHealth.degraded(
+          "circuit breaker half-open: probing Redis after " + describeOutage());
+      case OPEN -> TierHealth.down("circuit breaker open: " + describeOutage());
     };
+  }
+
+  private String describeOutage() {
+    OutageCause cause = outageCause;
+    return cause == null ? "Redis failed repeatedly" : cause.toString();
+  }
+
+  /**
+   * Returns the cause class of a failure; a command refused only because the connection is not
+   * open says less than why Lettuce cannot reopen it, so that reason is preferred then.
+   */
+  private OutageCause explain(Throwable failure) {
+    OutageCause cause = OutageCause.of(failure);
+    if (cause.kind() == OutageCause.Kind.CONNECTION_CLOSED
+        || cause.kind() == OutageCause.Kind.OTHER) {
+      OutageCause reconnect = link.lastConnectFailure();
+      if (reconnect != null) {
+        return reconnect;
+      }
+    }
+    return cause;
   }
 
   @Override
   public void close() {
     // The connections belong to the RedisCacheClient, shared with other caches.
     invalidations.close();
+    probe.close();
     try {
       probeOnReconnect.close();
     } catch (Exception e) {
@@ -402,6 +446,15 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
           }
         }
         replies.addAll(batchReplies);
+      }
+      for (Object reply : replies) {
+        // LOADING, BUSY, OOM, READONLY, ...: the server answered, but cannot serve. WRONGTYPE
+        // and the like are about the command, and leave the breaker alone.
+        if (reply instanceof RedisCommandExecutionException error
+            && OutageCause.meansUnavailable(error)) {
+          throw new UnavailableException(
+              "Redis cannot serve cache '" + cacheName + "' now: " + error.getMessage(), error);
+        }
       }
     } catch (UnavailableException e) {
       breaker.onFailure(e);
@@ -453,10 +506,12 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
         }
       } catch (TimeoutException e) {
         cancelAll(commands);
-        throw new UnavailableException(
+        String message =
             "Redis did not answer within " + link.commandTimeout().toMillis() + " ms for cache '"
-                + cacheName + "'",
-            null);
+                + cacheName + "'";
+        // The cause says "timeout" to OutageCause, as Lettuce's own timer would.
+        throw new UnavailableException(
+            message, new io.lettuce.core.RedisCommandTimeoutException(message));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         cancelAll(commands);
@@ -588,23 +643,41 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
     return pattern.append('*').toString().getBytes(StandardCharsets.UTF_8);
   }
 
-  private void breakerChanged(CircuitBreaker.State from, CircuitBreaker.State to, String cause) {
+  /**
+   * Logs an outage once: one WARN when the breaker opens from closed (naming the cause class), one
+   * INFO with the outage's length when a probe closes it; failed probes log nothing.
+   */
+  private void breakerChanged(
+      CircuitBreaker.State from, CircuitBreaker.State to, @Nullable Throwable failure) {
+    if (to == CircuitBreaker.State.OPEN && failure != null) {
+      outageCause = explain(failure);
+    }
     observer.healthChanged(NAME, health());
     switch (to) {
       case OPEN -> {
         if (from == CircuitBreaker.State.CLOSED) {
+          outageStartedNanos = System.nanoTime();
           LOG.warn(
               "Redis tier of cache '{}' is skipped: circuit breaker opened ({}); reads fall back"
-                  + " to the other levels and writes are dropped until a probe succeeds",
+                  + " to the other levels and writes are dropped until a background probe"
+                  + " succeeds",
               cacheName,
-              cause);
+              outageCause);
         }
+        probe.start();
       }
       case CLOSED -> {
         // The cache replays what this tier did not take; missed invalidations are the
         // tracking connection's business (its gap already suspended the levels above).
         context.invalidations().recovered();
-        LOG.info("Redis tier of cache '{}' works again; flushed the levels above it", cacheName);
+        LOG.info(
+            "Redis tier of cache '{}' works again after {} s",
+            cacheName,
+            String.format(
+                java.util.Locale.ROOT,
+                "%.1f",
+                (System.nanoTime() - outageStartedNanos) / 1e9));
+        outageCause = null;
       }
       case HALF_OPEN -> {}
     }

@@ -15,6 +15,7 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.event.connection.ReconnectFailedEvent;
 import io.lettuce.core.protocol.RedisCommand;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
@@ -23,6 +24,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
@@ -69,6 +72,9 @@ public final class RedisLink implements AutoCloseable {
   private volatile long nextAttemptNanos = System.nanoTime();
   private volatile long retryNanos = FIRST_RETRY.toNanos();
   private volatile boolean warnedDown;
+  private volatile @Nullable Throwable lastConnectFailure;
+  private final ScheduledExecutorService probeScheduler;
+  private final reactor.core.Disposable reconnectFailures;
   private @Nullable TrackingListener tracking;
   private final List<Runnable> reconnectListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -80,6 +86,27 @@ public final class RedisLink implements AutoCloseable {
             .reconnectDelay(
                 Delay.exponential(Duration.ofMillis(10), MAX_RETRY, 2, TimeUnit.MILLISECONDS))
             .build();
+    // One small daemon thread per client probes the open breakers of all its tiers; its thread
+    // starts with the first probe, so a healthy client never has it.
+    ScheduledThreadPoolExecutor probes =
+        new ScheduledThreadPoolExecutor(
+            1,
+            runnable -> {
+              Thread thread = new Thread(runnable, "strata-redis-probe");
+              thread.setDaemon(true);
+              return thread;
+            });
+    probes.setRemoveOnCancelPolicy(true);
+    probes.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    this.probeScheduler = probes;
+    // Lettuce reconnects by itself and only says why it cannot on its event bus: kept for health
+    // and logs, which would otherwise only see "not connected".
+    this.reconnectFailures =
+        resources
+            .eventBus()
+            .get()
+            .filter(event -> event instanceof ReconnectFailedEvent)
+            .subscribe(event -> lastConnectFailure = ((ReconnectFailedEvent) event).getCause());
     if (settings.cluster()) {
       RedisClusterClient clusterClient = RedisClusterClient.create(resources, settings.uris());
       ClusterClientOptions.Builder options = ClusterClientOptions.builder();
@@ -170,6 +197,28 @@ public final class RedisLink implements AutoCloseable {
     return () -> reconnectListeners.remove(listener);
   }
 
+  /**
+   * Returns the scheduler on which the tiers' breaker probes run: one daemon thread, shut down
+   * with the link. Tasks on it must never block.
+   */
+  ScheduledExecutorService probeScheduler() {
+    return probeScheduler;
+  }
+
+  /**
+   * Returns why the last attempt to (re)connect failed, or null if the connection opened since:
+   * what a tier reports when its commands fail only with "not connected".
+   */
+  public @Nullable OutageCause lastConnectFailure() {
+    Throwable failure = lastConnectFailure;
+    return failure == null ? null : OutageCause.of(failure);
+  }
+
+  /** Returns the exception for a command that cannot be sent since no connection is open. */
+  RedisException notConnected() {
+    return new RedisException("not connected to Redis", lastConnectFailure);
+  }
+
   /** Returns the command timeout: what one call to Redis may add to a cache call. */
   public Duration commandTimeout() {
     return settings.commandTimeout();
@@ -209,10 +258,12 @@ public final class RedisLink implements AutoCloseable {
                   public void onRedisConnected(
                       io.lettuce.core.RedisChannelHandler<?, ?> handler,
                       java.net.SocketAddress address) {
+                    lastConnectFailure = null;
                     reconnectListeners.forEach(Runnable::run);
                   }
                 });
             connection = opened;
+            lastConnectFailure = null;
             reconnectListeners.forEach(Runnable::run);
             retryNanos = FIRST_RETRY.toNanos();
             if (warnedDown) {
@@ -223,15 +274,17 @@ public final class RedisLink implements AutoCloseable {
               opened.closeAsync();
             }
           } else {
+            lastConnectFailure = error;
             nextAttemptNanos = System.nanoTime() + retryNanos;
             retryNanos = Math.min(retryNanos * 2, MAX_RETRY.toNanos());
             if (!warnedDown) {
               warnedDown = true;
+              // The cause class and the innermost message; no stack trace, the failure is expected.
               LOG.warn(
                   "Cannot connect to Redis {} ({}); the caches work without it and retry in the"
                       + " background (logged once until connected)",
                   settings.description(),
-                  rootMessage(error));
+                  OutageCause.of(error));
             }
           }
           connecting.set(false);
@@ -289,6 +342,8 @@ public final class RedisLink implements AutoCloseable {
     if (current != null) {
       current.close();
     }
+    probeScheduler.shutdownNow();
+    reconnectFailures.dispose();
     client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     resources.shutdown(0, 2, TimeUnit.SECONDS);
   }

@@ -13,13 +13,17 @@ class CircuitBreakerTest {
 
   private final FakeTicker ticker = new FakeTicker();
   private final List<String> changes = new CopyOnWriteArrayList<>();
+  private final List<String> causes = new CopyOnWriteArrayList<>();
   private final CircuitBreaker breaker =
       new CircuitBreaker(
           ticker,
           3,
           Duration.ofMillis(500).toNanos(),
           Duration.ofSeconds(2).toNanos(),
-          (from, to, cause) -> changes.add(from + ">" + to));
+          (from, to, cause) -> {
+            changes.add(from + ">" + to);
+            causes.add(String.valueOf(cause));
+          });
 
   private void fail() {
     breaker.onFailure(new IllegalStateException("down"));
@@ -93,5 +97,42 @@ class CircuitBreakerTest {
     breaker.probeSoon();
 
     assertThat(breaker.tryAcquire()).isTrue();
+  }
+
+  @Test
+  void nanosUntilProbe_saysWhenABackgroundProbeMayRun() {
+    assertThat(breaker.nanosUntilProbe()).as("closed: no probe needed").isEqualTo(-1);
+    fail();
+    fail();
+    fail();
+    assertThat(breaker.nanosUntilProbe()).isEqualTo(Duration.ofMillis(500).toNanos());
+    ticker.advance(Duration.ofMillis(200));
+    assertThat(breaker.nanosUntilProbe()).isEqualTo(Duration.ofMillis(300).toNanos());
+    ticker.advance(Duration.ofMillis(400));
+    assertThat(breaker.nanosUntilProbe()).as("overdue").isZero();
+
+    assertThat(breaker.tryAcquire()).isTrue();
+    assertThat(breaker.nanosUntilProbe())
+        .as("half-open: until the probe in flight is given up on")
+        .isEqualTo(Duration.ofMillis(500).toNanos());
+    breaker.onSuccess();
+    assertThat(breaker.nanosUntilProbe()).isEqualTo(-1);
+  }
+
+  @Test
+  void theListenerHearsTheFailureThatOpened_andOfAFailedProbe() {
+    fail();
+    fail();
+    breaker.onFailure(new IllegalStateException("third"));
+    ticker.advance(Duration.ofMillis(500));
+    assertThat(breaker.tryAcquire()).isTrue();
+    breaker.onFailure(new IllegalStateException("probe"));
+
+    assertThat(changes).containsExactly("CLOSED>OPEN", "OPEN>HALF_OPEN", "HALF_OPEN>OPEN");
+    assertThat(causes)
+        .containsExactly(
+            "java.lang.IllegalStateException: third",
+            "null",
+            "java.lang.IllegalStateException: probe");
   }
 }
