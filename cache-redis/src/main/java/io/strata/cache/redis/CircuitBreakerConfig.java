@@ -8,11 +8,11 @@ import java.util.Objects;
  * and thread-safe.
  *
  * <p>The breaker opens after {@link #failureThreshold()} consecutive failures (timeouts,
- * connection errors). While open, no command reaches Redis: reads skip the tier and writes are
- * dropped and counted. After {@link #openDuration()} one call is let through as a probe; if it
- * succeeds the breaker closes, and the tiers above are flushed first, since invalidations may have
- * been missed meanwhile; if it fails, the breaker stays open twice as long, up to {@link
- * #maxOpenDuration()}.
+ * connection errors, error replies that mean the server cannot serve). While open, no command
+ * reaches Redis: reads skip the tier and writes are not taken (counted; changes are journaled by
+ * the cache). After {@link #openDuration()} a background probe (a {@code PING}) is let through; if
+ * it succeeds the breaker closes and the cache replays the changes the tier did not take; if it
+ * fails, the breaker stays open twice as long, up to {@link #maxOpenDuration()}.
  *
  * <p>Defaults: 3 failures, 500 ms, 10 s.
  */

@@ -9,8 +9,8 @@ import java.util.Objects;
  *
  * @param node the master, {@code host:port} (or the Sentinel master's name)
  * @param state {@code ARMED} (tracking on, heartbeats answered), {@code STALLED} (a heartbeat
- *     missed its deadline: local tiers are bypassed) or {@code DOWN} (not connected, or tracking
- *     not yet re-armed: local tiers are bypassed)
+ *     missed its deadline: local tiers are degraded) or {@code DOWN} (not connected, or tracking
+ *     not yet re-armed: local tiers are degraded)
  * @param serverFlags the tracking flags the server reported for the connection when it was last
  *     armed ({@code CLIENT TRACKINGINFO}), such as {@code on} and {@code bcast}; empty if never
  * @param serverPrefixes the prefixes the server reported as tracked for the connection

@@ -187,7 +187,7 @@ public final class RedisConnectionOptions {
     return heartbeatInterval;
   }
 
-  /** Returns how long a heartbeat may go unanswered before local tiers are flushed and bypassed. */
+  /** Returns how long a heartbeat may go unanswered before local tiers count as degraded. */
   public Duration heartbeatTimeout() {
     return heartbeatTimeout;
   }
@@ -395,9 +395,10 @@ public final class RedisConnectionOptions {
 
     /**
      * Sets how often the invalidation connections are checked, and how long an answer may take.
-     * When a check misses its deadline, the local tiers that depend on the connection are flushed
-     * and bypassed until it answers again: this bounds how long a silent connection (a paused
-     * server, a network stall) can leave a local tier stale. Defaults: 500 ms and 500 ms.
+     * When a check misses its deadline, the caches that depend on the connection are degraded
+     * until it answers again (their local tiers serve within their staleness bound, or are flushed
+     * and bypassed if strict): this bounds how long a silent connection (a paused server, a network
+     * stall) goes unnoticed. Defaults: 500 ms and 500 ms.
      */
     public Builder invalidationHeartbeat(Duration interval, Duration timeout) {
       this.heartbeatInterval = positive(interval, "interval");

@@ -15,8 +15,10 @@ import java.util.Objects;
  * metadata, written with its TTL in one atomic step; see the module README.
  *
  * <p><b>Failures.</b> A Redis that is down, slow or returns something unreadable never fails a
- * cache call: reads become misses and writes are dropped and counted; a breaker ({@link
- * CircuitBreakerConfig}) stops sending commands to a Redis that keeps failing.
+ * cache call: reads become misses and writes are not taken (counted; a {@code put} or {@code
+ * invalidate} is journaled and replayed as a deletion when Redis is back); a breaker ({@link
+ * CircuitBreakerConfig}) stops sending commands to a Redis that keeps failing, and background
+ * probes close it again without traffic.
  *
  * <p>Builders are not thread-safe; the factory they build and the tiers it creates are.
  */

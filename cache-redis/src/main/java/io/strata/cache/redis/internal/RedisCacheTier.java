@@ -371,7 +371,8 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
         }
         yield bypassed != null
             ? TierHealth.degraded(
-                "invalidations from Redis not heard (" + bypassed + "): local tier bypassed")
+                "invalidations from Redis not heard (" + bypassed + "): local tier within its"
+                    + " staleness bound, or bypassed if strict")
             : TierHealth.up();
       }
       case HALF_OPEN -> TierHealth.degraded(

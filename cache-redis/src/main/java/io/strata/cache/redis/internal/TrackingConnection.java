@@ -270,7 +270,7 @@ final class TrackingConnection {
     if (!warnedDown) {
       warnedDown = true;
       LOG.warn(
-          "Invalidations from Redis {} cannot be heard ({}); local tiers stay empty until they can"
+          "Invalidations from Redis {} cannot be heard ({}); local tiers keep serving within their staleness bound (strict ones stay empty) until they can"
               + " (logged once until then)",
           node,
           why);
