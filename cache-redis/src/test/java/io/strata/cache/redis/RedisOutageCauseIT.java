@@ -64,6 +64,9 @@ class RedisOutageCauseIT {
     return RedisConnectionOptions.standalone(uri).password(PASSWORD.toCharArray());
   }
 
+  private static final java.util.concurrent.atomic.AtomicInteger POKES =
+      new java.util.concurrent.atomic.AtomicInteger();
+
   private static String detail(MultiLevelCache<String, String> cache) {
     return cache.advanced().health().get("redis").detail();
   }
@@ -75,7 +78,9 @@ class RedisOutageCauseIT {
           if (detail(cache).startsWith(prefix)) {
             return true;
           }
-          cache.get("poke"); // a tier call: lets the breaker count failures and open
+          // A tier call on a new key (a key read before is served locally during an outage):
+          // lets the breaker count failures and open.
+          cache.get("poke-" + POKES.incrementAndGet());
           return false;
         },
         "the health detail to start with \"" + prefix + "\"");

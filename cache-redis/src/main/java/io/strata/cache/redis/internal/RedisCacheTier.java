@@ -660,8 +660,8 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
           outageStartedNanos = System.nanoTime();
           LOG.warn(
               "Redis tier of cache '{}' is skipped: circuit breaker opened ({}); reads fall back"
-                  + " to the other levels and writes are dropped until a background probe"
-                  + " succeeds",
+                  + " to the other levels, and changes are kept to be replayed once a background"
+                  + " probe succeeds",
               cacheName,
               outageCause);
         }
