@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.strata.cache.MultiLevelCache;
+import io.strata.cache.MultiLevelCacheBuilder;
 import io.strata.cache.TierHealth;
 import io.strata.cache.codec.Codec;
 import io.strata.cache.redis.CircuitBreakerConfig;
@@ -35,6 +36,10 @@ class RedisTierMetersIT {
   }
 
   private MultiLevelCache<String, String> instance(String name) {
+    return instance(name, false);
+  }
+
+  private MultiLevelCache<String, String> instance(String name, boolean strict) {
     RedisCacheClient client =
         RedisCacheClient.create(
             RedisConnectionOptions.standalone(REDIS.uri())
@@ -42,8 +47,12 @@ class RedisTierMetersIT {
                 .invalidationHeartbeat(Duration.ofMillis(200), Duration.ofMillis(300))
                 .build());
     toClose.add(client);
+    MultiLevelCacheBuilder<String, String> builder = MultiLevelCache.builder(name);
+    if (strict) {
+      builder.strictCoherence();
+    }
     MultiLevelCache<String, String> cache =
-        MultiLevelCache.<String, String>builder(name)
+        builder
             .tier(
                 RedisTier.builder(client, KeyMapper.strings(), Codec.utf8())
                     .circuitBreaker(
@@ -91,8 +100,23 @@ class RedisTierMetersIT {
   }
 
   @Test
-  void aFlushOnDisconnect_isCountedWithItsReason() {
+  void aGapInHearing_isCountedAsAFlushWhenTrackingIsBack() {
     MultiLevelCache<String, String> cache = instance("dropped");
+    StrataCacheMetrics.monitor(registry, cache);
+
+    REDIS.server().killClientsNamed("strata-invalidations");
+
+    // The local tier kept serving within its bound; it is flushed once tracking is re-armed.
+    Await.until(
+        SOON,
+        () -> count("cache.tier.flushes", "tier", "redis", "reason", "resume") >= 1,
+        "the flush on resume to be counted");
+    assertThat(count("cache.tier.flushes", "tier", "redis", "reason", "disconnect")).isZero();
+  }
+
+  @Test
+  void inStrictMode_aFlushOnDisconnect_isCountedWithItsReason() {
+    MultiLevelCache<String, String> cache = instance("dropped-strict", true);
     StrataCacheMetrics.monitor(registry, cache);
 
     REDIS.server().killClientsNamed("strata-invalidations");
