@@ -214,7 +214,9 @@ class DegradedModeTest {
             .build()) {
       cache.get("loaded");
       cache.put("put", "p");
+      cache.getAll(List.of("bulk1", "bulk2"));
 
+      assertThat(cache.lookup("bulk1")).isEqualTo(new Lookup<>("v1", "local", false));
       assertThat(cache.lookup("loaded")).isEqualTo(new Lookup<>("v1", "local", false));
       assertThat(cache.lookup("put")).isEqualTo(new Lookup<>("p", "local", false));
     }

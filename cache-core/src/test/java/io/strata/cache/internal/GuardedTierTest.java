@@ -136,6 +136,53 @@ class GuardedTierTest {
   }
 
   @Test
+  void everyWrite_reportsItsLatency_orItsError_byOperation() {
+    tier.delayNanos = 7;
+    guarded.put("a", entry("v"));
+    guarded.putAll(Map.of("b", entry("v"), "c", entry("v")), false);
+    guarded.invalidate("a");
+    guarded.invalidateAll();
+    assertThat(events)
+        .containsExactly(
+            "latency(PUT, 7)", "latency(PUT_ALL, 7)", "latency(INVALIDATE, 7)",
+            "latency(INVALIDATE_ALL, 7)");
+    events.clear();
+
+    tier.failure = new TierUnavailableException("down", null);
+    guarded.putAll(Map.of("b", entry("v"), "c", entry("v")), false);
+    guarded.invalidate("a");
+    guarded.invalidateAll();
+
+    assertThat(events.stream().filter(e -> e.startsWith("error")))
+        .containsExactly("error(PUT_ALL)", "error(INVALIDATE)", "error(INVALIDATE_ALL)");
+  }
+
+  @Test
+  void aFailedFillAlone_makesTheTierDegraded_untilAnInvalidateWorks() {
+    tier.failure = new IllegalStateException("refused");
+    guarded.putAll(Map.of("b", entry("v"), "c", entry("v")), false);
+    assertThat(mode.active()).isTrue();
+    tier.failure = null;
+
+    guarded.invalidate("x");
+
+    assertThat(mode.active()).isFalse();
+  }
+
+  @Test
+  void anInvalidateAllThatWorks_replaysWhatWasDeferred() {
+    tier.failure = new IllegalStateException("refused");
+    guarded.invalidate("a");
+    tier.failure = null;
+    tier.map.put("a", entry("old"));
+
+    guarded.invalidateAll();
+
+    assertThat(outage.holdsAny()).isFalse();
+    assertThat(mode.active()).isFalse();
+  }
+
+  @Test
   void aFailedFlush_returnsFalse_andKeepsEveryKeyFromBeingRead_untilReplayed() {
     tier.map.put("a", entry("old"));
     tier.failure = new TierUnavailableException("down", null);
