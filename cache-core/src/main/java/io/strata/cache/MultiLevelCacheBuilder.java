@@ -328,8 +328,10 @@ public final class MultiLevelCacheBuilder<K, V> {
   }
 
   /**
-   * Sets the executor for asynchronous gets, background reloads and timed loads. Loaders usually
-   * block on I/O: give it enough threads, or one slow key will hold up the others. The default
+   * Sets the executor for asynchronous gets, background reloads, timed loads and the replay of
+   * changes a tier missed during an outage. Loaders usually block on I/O: give it enough threads,
+   * or one slow key will hold up the others. A same-thread executor runs that background work on
+   * whatever thread triggers it, a tier's I/O thread included: keep it for tests. The default
    * runs at most {@code max(64, 16 × processors)} tasks at once for all caches, queueing the rest;
    * on Java 21 or newer, {@code Executors.newVirtualThreadPerTaskExecutor()} lifts that bound.
    */

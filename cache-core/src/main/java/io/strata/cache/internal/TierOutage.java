@@ -1,5 +1,6 @@
 package io.strata.cache.internal;
 
+import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -122,12 +123,12 @@ final class TierOutage<K> {
   // ---------------------------------------------------------------- replay
 
   private void replay() {
-    Replay<K> replay = java.util.Objects.requireNonNull(this.replay, "attach first");
+    Replay<K> tier = Objects.requireNonNull(replay, "attach first");
     boolean complete = true;
     try {
       int replayed = 0;
       if (journal.takeOverflow()) {
-        if (replay.invalidateAll()) {
+        if (tier.invalidateAll()) {
           replayed++;
           LOG.info(
               "Cache '{}': tier '{}' missed more changes than its journal holds; emptied it of"
@@ -142,7 +143,7 @@ final class TierOutage<K> {
         for (K key : journal.keys()) {
           // Removed first: a change that fails again meanwhile adds the key back.
           journal.remove(key);
-          if (!replay.invalidate(key)) {
+          if (!tier.invalidate(key)) {
             complete = false;
             break;
           }

@@ -129,7 +129,13 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
               breaker.probeSoon();
               probe.start();
               if (breaker.state() == CircuitBreaker.State.CLOSED) {
-                context.invalidations().recovered();
+                // Off Lettuce's event loop: the replay blocks on Redis if the cache's executor
+                // runs it inline.
+                try {
+                  link.probeScheduler().execute(context.invalidations()::recovered);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                  // The client is closing: nothing to replay into.
+                }
               }
             });
     // Bounded and expiring: a lease whose load never wrote (failed, or found nothing) lapses.
