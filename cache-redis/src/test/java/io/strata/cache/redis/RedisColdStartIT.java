@@ -101,9 +101,11 @@ class RedisColdStartIT {
 
   @Test
   void aHandshakeSlowerThanTheCommandTimeout_stillConnects_atTheFirstAttempt() {
-    // Every byte through the proxy waits 400 ms: HELLO and CLIENT SETNAME take longer than the
-    // 250 ms command timeout, well within the default setup timeout (connect timeout + 1 s).
-    try (FaultProxy proxy = FaultProxy.start(REDIS.server()).delay(Duration.ofMillis(400))) {
+    // Every chunk through the proxy waits 150 ms each way: one round trip of the handshake takes
+    // at least 300 ms, past the 250 ms command timeout, and its few round trips stay well within
+    // the default setup timeout (connect timeout + 1 s) even on a loaded machine. (A 400 ms delay
+    // each way made three round trips cross 2 s under a full CI run.)
+    try (FaultProxy proxy = FaultProxy.start(REDIS.server()).delay(Duration.ofMillis(150))) {
       String log =
           RedisSecuritySupport.capturingStderr(
               () -> {
