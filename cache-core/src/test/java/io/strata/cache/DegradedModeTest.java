@@ -384,6 +384,35 @@ class DegradedModeTest {
   }
 
   @Test
+  void valuesKeptLocallyThatTheTierDidNotTake_areFlushedOnceItRecovers() {
+    AtomicReference<InvalidationSink<String>> sink = new AtomicReference<>();
+    AtomicBoolean down = new AtomicBoolean();
+    List<String> flushes = new CopyOnWriteArrayList<>();
+    try (MultiLevelCache<String, String> cache = instance(sink, down).build()) {
+      cache.advanced().addObserver(
+          new CacheObserver() {
+            @Override
+            public void flush(String tier, String reason) {
+              flushes.add(reason);
+            }
+          });
+      down.set(true);
+      cache.get("loaded");
+      cache.put("put", "p");
+      assertThat(cache.lookup("loaded").tier()).isEqualTo("local");
+      assertThat(cache.lookup("put").tier()).isEqualTo("local");
+
+      down.set(false);
+      sink.get().recovered();
+
+      assertThat(cache.advanced().estimatedLocalSize()).as("this instance's alone: gone").isZero();
+      assertThat(flushes).containsExactly("recovered");
+      sink.get().recovered(); // nothing failed since: no second flush
+      assertThat(flushes).containsExactly("recovered");
+    }
+  }
+
+  @Test
   void recovered_whenNothingFailed_doesNothing() {
     AtomicReference<InvalidationSink<String>> sink = new AtomicReference<>();
     try (MultiLevelCache<String, String> cache = instance(sink, new AtomicBoolean()).build()) {

@@ -122,6 +122,7 @@ final class GuardedTier<K, V> implements TierOutage.Replay<K> {
     } catch (RuntimeException | LinkageError e) {
       failed(Operation.PUT, e);
       observer.writeDropped(name);
+      outage.notTaken();
       if (change) {
         outage.deferred(key);
       }
@@ -142,6 +143,7 @@ final class GuardedTier<K, V> implements TierOutage.Replay<K> {
     } catch (RuntimeException | LinkageError e) {
       failed(Operation.PUT_ALL, e);
       observer.writeDropped(name);
+      outage.notTaken();
       if (change) {
         entries.keySet().forEach(outage::deferred);
       }

@@ -36,6 +36,8 @@ final class TierOutage<K> {
   private final OutageJournal<K> journal;
   private final AtomicInteger flags = new AtomicInteger();
   private final AtomicBoolean replaying = new AtomicBoolean();
+  private final AtomicBoolean keptAbove = new AtomicBoolean();
+  private volatile Runnable flushAbove = () -> {};
   private volatile String tierName = "";
   // Set before the tier can fail: nothing is journaled, so nothing replayed, before attach.
   private volatile @Nullable Replay<K> replay;
@@ -73,6 +75,21 @@ final class TierOutage<K> {
   /** A call to the tier failed. */
   void failed() {
     set(FAILING);
+  }
+
+  /**
+   * A write the tier did not take: a shielding cache keeps the value above it (within the bound),
+   * where it is this instance's alone, so the tiers above are flushed once the tier recovers.
+   */
+  void notTaken() {
+    if (!mode.strict()) {
+      keptAbove.set(true);
+    }
+  }
+
+  /** Sets what empties the tiers above this one, for {@link #notTaken} values on recovery. */
+  void onRecovery(Runnable flushTiersAbove) {
+    this.flushAbove = flushTiersAbove;
   }
 
   /** The tier did not take the change of {@code key}: remember it for the replay. */
@@ -154,6 +171,11 @@ final class TierOutage<K> {
         observers.changesReplayed(tierName, replayed);
       }
       if (complete && journal.isEmpty()) {
+        if (keptAbove.getAndSet(false)) {
+          // Values Redis never took would outlive the outage there, unseen by the others, and a
+          // later invalidation of an absent key would not reach them.
+          flushAbove.run();
+        }
         clear(FAILING);
       }
     } finally {

@@ -55,6 +55,11 @@ final class TierSink<K> implements TierContext<K>, InvalidationSink<K> {
     this.writes = writes;
     this.mode = mode;
     this.outage = outage;
+    outage.onRecovery(
+        () -> {
+          writes.flushMissed(level);
+          observers.flush(tierName(), "recovered");
+        });
   }
 
   @Override
