@@ -413,6 +413,21 @@ class DegradedModeTest {
   }
 
   @Test
+  void aBulkLoadTheTierDidNotTake_isFlushedOnceItRecovers() {
+    AtomicReference<InvalidationSink<String>> sink = new AtomicReference<>();
+    AtomicBoolean down = new AtomicBoolean(true);
+    try (MultiLevelCache<String, String> cache = instance(sink, down).build()) {
+      cache.getAll(List.of("a", "b")); // one putAll below, which fails
+      assertThat(cache.advanced().estimatedLocalSize()).isEqualTo(2);
+
+      down.set(false);
+      sink.get().recovered();
+
+      assertThat(cache.advanced().estimatedLocalSize()).isZero();
+    }
+  }
+
+  @Test
   void recovered_whenNothingFailed_doesNothing() {
     AtomicReference<InvalidationSink<String>> sink = new AtomicReference<>();
     try (MultiLevelCache<String, String> cache = instance(sink, new AtomicBoolean()).build()) {
