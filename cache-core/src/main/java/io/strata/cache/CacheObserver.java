@@ -23,7 +23,11 @@ public interface CacheObserver {
     PUT,
     PUT_ALL,
     INVALIDATE,
-    INVALIDATE_ALL
+    INVALIDATE_ALL,
+    /** {@link CacheTier#lease}. */
+    LEASE,
+    /** {@link CacheTier#release}. */
+    RELEASE
   }
 
   /** A read of {@code tier} found an entry. Not reported for the local tier's hit path timing. */
@@ -88,6 +92,13 @@ public interface CacheObserver {
    * journal that overflowed is replayed as one invalidation of the whole cache in that tier).
    */
   default void changesReplayed(String tier, int changes) {}
+
+  /**
+   * {@code tier} refused to store a loaded value because its key changed after the load began
+   * (invalidated, put, or stored by another instance's load): the value is kept in no tier, so a
+   * value older than the change is never written back.
+   */
+  default void fillRefused(String tier) {}
 
   /** {@code tier}'s health changed to {@code health}. */
   default void healthChanged(String tier, TierHealth health) {}

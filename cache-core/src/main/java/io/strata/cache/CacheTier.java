@@ -3,6 +3,7 @@ package io.strata.cache;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -69,6 +70,41 @@ public interface CacheTier<K, V> extends AutoCloseable {
   default void putAll(Map<? extends K, CacheEntry<V>> entries) {
     entries.forEach(this::put);
   }
+
+  /**
+   * Takes this tier's leases on {@code keys}, which a load is about to fetch from the source (the
+   * tier lacks them, holds them expired, or a refresh renews them); see {@link TierLease}. A tier
+   * shared by several instances takes one with at most one command for all the keys, and, when
+   * {@code wait} and its configuration say so, waits a bounded time for a key another instance is
+   * loading ({@link TierLease#found}). Keys left out have no lease: their values are stored as
+   * {@link #putLeased} says. The default takes none, for tiers that only this instance writes.
+   *
+   * @param wait whether the caller may wait for another instance's load; a background refresh
+   *     never waits
+   */
+  default Map<K, TierLease<V>> lease(Collection<? extends K> keys, boolean wait) {
+    return Map.of();
+  }
+
+  /**
+   * Stores loaded entries, each only if the lease its load took ({@link #lease}) still holds: not
+   * if its key changed since, on any instance (invalidated, put, or stored by another load under
+   * the same lease). A stored entry ends its lease. Entries without a lease in {@code leases} are
+   * stored as {@link #putAll} stores them. Returns the keys refused; the cache then keeps their
+   * values in no tier. The default stores everything with {@link #putAll}.
+   */
+  default Set<K> putLeased(
+      Map<? extends K, CacheEntry<V>> entries, Map<? extends K, TierLease<V>> leases) {
+    putAll(entries);
+    return Set.of();
+  }
+
+  /**
+   * Gives back the {@link TierLease#isHeld held} leases of loads that store nothing here (they
+   * failed, found nothing to keep, or keep their value only locally), so that no other instance
+   * waits on them; other leases are ignored. The default does nothing.
+   */
+  default void release(Map<? extends K, TierLease<V>> leases) {}
 
   /** Removes {@code key} from this tier, if present. */
   void invalidate(K key);

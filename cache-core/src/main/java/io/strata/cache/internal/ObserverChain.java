@@ -165,6 +165,11 @@ final class ObserverChain implements CacheObserver {
   }
 
   @Override
+  public void fillRefused(String tier) {
+    each(o -> o.fillRefused(tier));
+  }
+
+  @Override
   public void changeDeferred(String tier) {
     each(o -> o.changeDeferred(tier));
   }
