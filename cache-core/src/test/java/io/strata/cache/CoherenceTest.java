@@ -535,8 +535,10 @@ class CoherenceTest {
         .containsExactly(
             CacheObserver.Operation.GET, // the peek
             CacheObserver.Operation.GET, // the load's walk
+            CacheObserver.Operation.LEASE, // the load's lease
             CacheObserver.Operation.PUT, // the load's write
             CacheObserver.Operation.GET_ALL,
+            CacheObserver.Operation.LEASE,
             CacheObserver.Operation.PUT_ALL);
   }
 

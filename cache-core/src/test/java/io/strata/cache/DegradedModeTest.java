@@ -609,6 +609,27 @@ class DegradedModeTest {
     }
 
     @Override
+    public java.util.Map<String, io.strata.cache.TierLease<String>> lease(
+        java.util.Collection<? extends String> keys, boolean wait) {
+      check();
+      return super.lease(keys, wait);
+    }
+
+    @Override
+    public java.util.Set<String> putLeased(
+        java.util.Map<? extends String, CacheEntry<String>> entries,
+        java.util.Map<? extends String, io.strata.cache.TierLease<String>> leases) {
+      check();
+      return super.putLeased(entries, leases);
+    }
+
+    @Override
+    public void release(java.util.Map<? extends String, io.strata.cache.TierLease<String>> leases) {
+      check();
+      super.release(leases);
+    }
+
+    @Override
     public void invalidate(String key) {
       check();
       super.invalidate(key);

@@ -963,6 +963,25 @@ class EngineRegressionTest {
     public void put(String key, CacheEntry<String> entry) {
       beforeWrite();
       super.put(key, entry);
+      afterPut(entry);
+    }
+
+    @Override
+    public java.util.Set<String> putLeased(
+        Map<? extends String, CacheEntry<String>> entries,
+        Map<? extends String, io.strata.cache.TierLease<String>> leases) {
+      beforeWrite();
+      java.util.Set<String> refused = super.putLeased(entries, leases);
+      entries.forEach(
+          (key, entry) -> {
+            if (!refused.contains(key)) {
+              afterPut(entry);
+            }
+          });
+      return refused;
+    }
+
+    private void afterPut(CacheEntry<String> entry) {
       Map.Entry<String, Runnable> hook = afterPut.get();
       if (hook != null && hook.getKey().equals(entry.value()) && afterPut.compareAndSet(hook, null)) {
         hook.getValue().run();

@@ -382,7 +382,7 @@ public final class DefaultMultiLevelCache<K, V>
     requireOpen();
     CacheEntry<V> current = local.get(key);
     return loads
-        .refresh(key, current, LocalTier.NAME, loader)
+        .refresh(key, current, LocalTier.NAME, loader, false)
         .thenApply(
             resolved -> {
               Throwable failure = resolved.failure();

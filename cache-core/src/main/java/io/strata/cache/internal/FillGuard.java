@@ -63,14 +63,16 @@ final class FillGuard<K, V> {
   }
 
   /**
-   * Stores loaded entries where their storage allows, unless their key changed since its ticket:
-   * the shared tiers first (one batch per tier), then the local tier. When a shared tier fails to
-   * take them, a strict cache keeps none locally (the value would be this instance's alone, and no
-   * invalidation would ever tell it that others read something else); a shielding cache keeps them,
-   * capped at the degraded staleness bound (the failure made the tier degraded), so the source is
-   * not asked again on every read.
+   * Stores loaded entries where their storage allows, unless their key changed since its ticket
+   * (a change this instance made or heard of) or since the lease its load took in a shared tier (a
+   * change made anywhere): the shared tiers first (one batch per tier), then the local tier. An
+   * entry a shared tier refuses is kept nowhere. When a shared tier fails to take them, a strict
+   * cache keeps none locally (the value would be this instance's alone, and no invalidation would
+   * ever tell it that others read something else); a shielding cache keeps them, capped at the
+   * degraded staleness bound (the failure made the tier degraded), so the source is not asked
+   * again on every read.
    */
-  void storeLoaded(Map<K, Fill<V>> fills, long now) {
+  void storeLoaded(Map<K, Fill<V>> fills, long now, LoadLeases<K, V> leases) {
     Map<K, CacheEntry<V>> shared = new LinkedHashMap<>();
     Map<K, Fill<V>> keepLocal = new LinkedHashMap<>();
     fills.forEach(
@@ -85,8 +87,10 @@ final class FillGuard<K, V> {
           }
           keepLocal.put(key, fill);
         });
-    if (!lower.putAll(shared, false) && mode.strict()) {
-      shared.keySet().forEach(keepLocal::remove);
+    LowerTiers.Stored<K> stored = lower.putLeased(shared, leases);
+    keepLocal.keySet().removeAll(stored.refused());
+    if (!stored.allTaken() && mode.strict()) {
+      keepLocal.keySet().removeAll(shared.keySet());
     }
     keepLocal.forEach(
         (key, fill) -> {

@@ -6,11 +6,14 @@ import io.strata.cache.CacheObserver.Operation;
 import io.strata.cache.CacheTier;
 import io.strata.cache.Ticker;
 import io.strata.cache.TierHealth;
+import io.strata.cache.TierLease;
 import io.strata.cache.TierUnavailableException;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -121,8 +124,7 @@ final class GuardedTier<K, V> implements TierOutage.Replay<K> {
       return true;
     } catch (RuntimeException | LinkageError e) {
       failed(Operation.PUT, e);
-      observer.writeDropped(name);
-      outage.notTaken();
+      dropped();
       if (change) {
         outage.deferred(key);
       }
@@ -130,8 +132,8 @@ final class GuardedTier<K, V> implements TierOutage.Replay<K> {
     }
   }
 
-  /** Stores entries in one batch; returns whether the tier took them; see {@link #put}. */
-  boolean putAll(Map<K, CacheEntry<V>> entries, boolean change) {
+  /** Stores changes ({@code putAll}) in one batch; returns whether the tier took them (a failure is journaled). */
+  boolean putAll(Map<K, CacheEntry<V>> entries) {
     if (entries.isEmpty()) {
       return true;
     }
@@ -142,12 +144,72 @@ final class GuardedTier<K, V> implements TierOutage.Replay<K> {
       return true;
     } catch (RuntimeException | LinkageError e) {
       failed(Operation.PUT_ALL, e);
-      observer.writeDropped(name);
-      outage.notTaken();
-      if (change) {
-        entries.keySet().forEach(outage::deferred);
-      }
+      dropped();
+      entries.keySet().forEach(outage::deferred);
       return false;
+    }
+  }
+
+  /** Takes the tier's leases on {@code keys} for a load; returns null if the tier failed. */
+  @Nullable Map<K, TierLease<V>> lease(Collection<K> keys, boolean wait) {
+    long start = ticker.read();
+    try {
+      Map<K, TierLease<V>> leases = tier.lease(keys, wait);
+      // Not a sign of recovery: a tier without leases answers without being reached.
+      if (!leases.isEmpty()) {
+        observer.tierLatency(name, Operation.LEASE, ticker.read() - start);
+      }
+      return leases;
+    } catch (RuntimeException | LinkageError e) {
+      failed(Operation.LEASE, e);
+      return null;
+    }
+  }
+
+  /**
+   * Stores loaded entries under their leases; returns the keys the tier refused (their key
+   * changed since the lease), or null if the tier failed to take the call. A failure is not
+   * journaled: nothing changed at the source.
+   */
+  @Nullable Set<K> putLeased(Map<K, CacheEntry<V>> entries, Map<K, TierLease<V>> leases) {
+    if (entries.isEmpty()) {
+      return Set.of();
+    }
+    long start = ticker.read();
+    Set<K> refused;
+    try {
+      refused = tier.putLeased(entries, leases);
+      succeeded(entries.size() == 1 ? Operation.PUT : Operation.PUT_ALL, start);
+    } catch (RuntimeException | LinkageError e) {
+      failed(entries.size() == 1 ? Operation.PUT : Operation.PUT_ALL, e);
+      dropped();
+      return null;
+    }
+    if (refused.isEmpty()) {
+      return refused;
+    }
+    Set<K> known = new HashSet<>(refused);
+    known.retainAll(entries.keySet());
+    for (int i = 0; i < known.size(); i++) {
+      observer.fillRefused(name);
+    }
+    return known;
+  }
+
+  /** Records that a load did not write this tier because it could not lease there. */
+  void dropped() {
+    observer.writeDropped(name);
+    outage.notTaken();
+  }
+
+  /** Gives back leases of keys stored nowhere here; a failure only lets them expire. */
+  void release(Map<K, TierLease<V>> leases) {
+    long start = ticker.read();
+    try {
+      tier.release(leases);
+      observer.tierLatency(name, Operation.RELEASE, ticker.read() - start);
+    } catch (RuntimeException | LinkageError e) {
+      failed(Operation.RELEASE, e);
     }
   }
 

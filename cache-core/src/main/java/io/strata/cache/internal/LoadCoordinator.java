@@ -136,10 +136,16 @@ final class LoadCoordinator<K, V> {
 
   /**
    * Reloads {@code key} in the background (refresh-ahead, stale-while-revalidate, {@code
-   * refresh}) unless a load of it is under way, whose future is then returned.
+   * refresh}) unless a load of it is under way, whose future is then returned. A reload the cache
+   * started itself ({@code background}) is left to another instance that holds the key's lease in
+   * a shared tier: one refresh per key across the fleet; the future then answers {@code previous}.
    */
   CompletableFuture<Resolved<V>> refresh(
-      K key, @Nullable CacheEntry<V> previous, String previousTier, Loader<K, V> loader) {
+      K key,
+      @Nullable CacheEntry<V> previous,
+      String previousTier,
+      Loader<K, V> loader,
+      boolean background) {
     Claim<V> mine = new Claim<>();
     Claim<V> existing = inflight.putIfAbsent(key, mine);
     if (existing != null) {
@@ -153,9 +159,16 @@ final class LoadCoordinator<K, V> {
     execute(
         () -> {
           mine.leader = Thread.currentThread();
+          LoadLeases<K, V> leases = null;
           try {
+            Ticket ticket = guard.ticket(key);
+            leases = walk.leaseForRefresh(key);
+            if (background && previous != null && leases.heldElsewhere(key)) {
+              settle(key, mine, Resolved.stale(previous, previousTier));
+              return;
+            }
             Outcome<V> outcome =
-                calls.load(Set.of(key), false, loader, fallbacks, Map.of(key, guard.ticket(key)))
+                calls.load(Set.of(key), false, loader, fallbacks, Map.of(key, ticket), leases)
                     .get(key);
             Resolved<V> resolved = outcome.resolved();
             observers.refresh(resolved != null && !resolved.stale());
@@ -165,6 +178,10 @@ final class LoadCoordinator<K, V> {
             complete(key, mine, outcome);
           } catch (Throwable e) {
             fail(key, mine, e);
+          } finally {
+            if (leases != null) {
+              leases.releaseRest();
+            }
           }
         },
         Map.of(key, mine));
@@ -273,6 +290,7 @@ final class LoadCoordinator<K, V> {
     Thread me = Thread.currentThread();
     claimed.values().forEach(claim -> claim.leader = me);
     List<Map.Entry<K, Resolved<V>>> revalidate = new ArrayList<>();
+    LoadLeases<K, V> leases = null;
     try {
       Map<K, Ticket> tickets = new HashMap<>();
       for (K key : claimed.keySet()) {
@@ -290,18 +308,28 @@ final class LoadCoordinator<K, V> {
       Set<K> missing = new LinkedHashSet<>(claimed.keySet());
       missing.removeAll(found.keySet());
       if (!missing.isEmpty()) {
+        Map<K, Resolved<V>> filled = new HashMap<>();
+        leases = walk.lease(missing, tickets, filled);
+        filled.forEach((key, resolved) -> settle(key, claimed.get(key), resolved));
+        missing.removeAll(filled.keySet());
+      }
+      if (!missing.isEmpty()) {
         calls
-            .load(missing, together, loader, fallbacks, tickets)
+            .load(missing, together, loader, fallbacks, tickets, leases)
             .forEach((key, outcome) -> complete(key, claimed.get(key), outcome));
       }
     } catch (Throwable e) {
       // A timer still waiting on the walk acts on an answer this has already failed.
       claimed.forEach((key, mine) -> fail(key, mine, e));
+    } finally {
+      if (leases != null) {
+        leases.releaseRest();
+      }
     }
     // Only now, with the claims released, can a reload claim the keys.
     for (Map.Entry<K, Resolved<V>> stale : revalidate) {
       Resolved<V> resolved = stale.getValue();
-      refresh(stale.getKey(), resolved.entry(), String.valueOf(resolved.tier()), loader);
+      refresh(stale.getKey(), resolved.entry(), String.valueOf(resolved.tier()), loader, true);
     }
   }
 

@@ -76,7 +76,8 @@ final class LoaderCalls<K, V> {
 
   /**
    * Loads {@code keys}: one {@link Loader#reload}/{@link Loader#loadEntry} per key, or, for a
-   * bulk read ({@code together}) and a loader that answers many keys at once, one bulk call. Never
+   * bulk read ({@code together}) and a loader that answers many keys at once, one bulk call. What
+   * loaded is stored under {@code leases}; the caller gives back the leases left over. Never
    * throws; a failure is an outcome.
    */
   Map<K, Outcome<V>> load(
@@ -84,7 +85,8 @@ final class LoaderCalls<K, V> {
       boolean together,
       Loader<K, V> loader,
       Map<K, Fallback<V>> fallbacks,
-      Map<K, Ticket> tickets) {
+      Map<K, Ticket> tickets,
+      LoadLeases<K, V> leases) {
     Map<K, Outcome<V>> outcomes = new LinkedHashMap<>();
     Map<K, Fill<V>> fills = new LinkedHashMap<>();
     Bulk bulk = loader == configured ? configuredBulk : Bulk.of(loader);
@@ -95,7 +97,7 @@ final class LoaderCalls<K, V> {
         outcomes.put(key, loadOne(key, loader, fallbacks.get(key), tickets.get(key), fills));
       }
     }
-    guard.storeLoaded(fills, ticker.read());
+    guard.storeLoaded(fills, ticker.read(), leases);
     return outcomes;
   }
 

@@ -1,9 +1,14 @@
 package io.strata.cache.internal;
 
 import io.strata.cache.CacheEntry;
+import io.strata.cache.TierLease;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The tiers below the local one, top first, each behind its {@link GuardedTier} fence. Writes and
@@ -42,28 +47,65 @@ final class LowerTiers<K, V> {
   }
 
   /**
-   * Writes {@code entries} to every tier, lowest first, one batch per tier (a single entry as a
-   * plain put); returns whether all took them. A {@code change} (a put, not a fill from a read)
-   * that a tier fails to take is journaled for replay.
+   * Writes changes ({@code put}, {@code putAll}) to every tier, lowest first, one batch per tier (a
+   * single entry as a plain put); returns whether all took them. A change a tier fails to take is
+   * journaled for replay.
    */
-  boolean putAll(Map<K, CacheEntry<V>> entries, boolean change) {
+  boolean putAll(Map<K, CacheEntry<V>> entries) {
     List<GuardedTier<K, V>> tiers = this.tiers;
     boolean all = true;
     if (entries.size() == 1) {
       Map.Entry<K, CacheEntry<V>> only = entries.entrySet().iterator().next();
       for (int level = tiers.size() - 1; level >= 0; level--) {
-        GuardedTier<K, V> tier = tiers.get(level);
-        all &=
-            change
-                ? tier.putChange(only.getKey(), only.getValue())
-                : tier.put(only.getKey(), only.getValue());
+        all &= tiers.get(level).putChange(only.getKey(), only.getValue());
       }
       return all;
     }
     for (int level = tiers.size() - 1; level >= 0; level--) {
-      all &= tiers.get(level).putAll(entries, change);
+      all &= tiers.get(level).putAll(entries);
     }
     return all;
+  }
+
+  /** Takes every tier's leases on {@code keys}, which a load is about to fetch. */
+  LoadLeases<K, V> lease(Collection<K> keys, boolean wait) {
+    return LoadLeases.take(tiers, keys, wait);
+  }
+
+  /** What a store of loaded entries came to: whether every tier took it, and the keys refused. */
+  record Stored<K>(boolean allTaken, Set<K> refused) {}
+
+  /**
+   * Writes loaded {@code entries} to every tier, lowest first, each under the lease its load took
+   * there. A key one tier refuses (it changed since the load began) is written to no tier above
+   * it; a tier that could not lease is not written.
+   */
+  Stored<K> putLeased(Map<K, CacheEntry<V>> entries, LoadLeases<K, V> leases) {
+    List<GuardedTier<K, V>> tiers = this.tiers;
+    boolean all = true;
+    Set<K> refused = new HashSet<>();
+    Map<K, CacheEntry<V>> remaining = entries;
+    for (int level = tiers.size() - 1; level >= 0 && !remaining.isEmpty(); level--) {
+      GuardedTier<K, V> tier = tiers.get(level);
+      Map<K, TierLease<V>> held = leases.at(level);
+      if (held == null) {
+        tier.dropped();
+        all = false;
+        continue;
+      }
+      Set<K> refusedHere = tier.putLeased(remaining, held);
+      if (refusedHere == null) {
+        all = false;
+        continue;
+      }
+      leases.used(level, remaining.keySet());
+      if (!refusedHere.isEmpty()) {
+        refused.addAll(refusedHere);
+        remaining = new LinkedHashMap<>(remaining);
+        remaining.keySet().removeAll(refusedHere);
+      }
+    }
+    return new Stored<>(all, refused);
   }
 
   /** Removes {@code key} from every tier above {@code level}. */

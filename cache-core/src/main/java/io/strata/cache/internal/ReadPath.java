@@ -164,7 +164,7 @@ final class ReadPath<K, V> {
   private Resolved<V> revalidate(K key, CacheEntry<V> localEntry, Loader<K, V> loader) {
     counters.hits.increment();
     observers.staleServed("revalidate");
-    loads.refresh(key, localEntry, LocalTier.NAME, loader);
+    loads.refresh(key, localEntry, LocalTier.NAME, loader, true);
     return Resolved.stale(localEntry, LocalTier.NAME);
   }
 
@@ -197,7 +197,7 @@ final class ReadPath<K, V> {
     if (policy != null
         && !entry.isNegative()
         && policy.shouldRefresh(entry, now, 1.0 - ThreadLocalRandom.current().nextDouble())) {
-      loads.refresh(key, entry, LocalTier.NAME, loader);
+      loads.refresh(key, entry, LocalTier.NAME, loader, true);
     }
   }
 }

@@ -6,6 +6,7 @@ import io.strata.cache.internal.InvalidationStamps.Ticket;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -47,6 +48,30 @@ final class TierWalk<K, V> {
       tickets.put(key, guard.ticket(key));
     }
     return walk(keys, tickets, Map.of(), true);
+  }
+
+  /**
+   * Takes the lower tiers' leases on {@code keys}, which a load is about to fetch; a key another
+   * instance filled while this one waited for its lease is put in {@code filled} (and promoted)
+   * and needs no load.
+   */
+  LoadLeases<K, V> lease(
+      Collection<K> keys, Map<K, Ticket> tickets, Map<K, Resolved<V>> filled) {
+    LoadLeases<K, V> leases = lower.lease(keys, true);
+    long now = ticker.read();
+    for (K key : keys) {
+      LoadLeases.Found<V> found = leases.found(key);
+      if (found != null && found.entry().isFresh(now)) {
+        guard.promote(key, found.entry(), found.level(), tickets.get(key));
+        filled.put(key, Resolved.fresh(found.entry(), lower.at(found.level()).name()));
+      }
+    }
+    return leases;
+  }
+
+  /** Takes the lower tiers' leases on {@code key} for a refresh, without waiting. */
+  LoadLeases<K, V> leaseForRefresh(K key) {
+    return lower.lease(List.of(key), false);
   }
 
   private Map<K, Resolved<V>> walk(

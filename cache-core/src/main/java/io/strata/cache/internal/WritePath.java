@@ -158,7 +158,7 @@ final class WritePath<K, V> {
             forget(key);
           }
         });
-    boolean shared = lower.putAll(storable, true);
+    boolean shared = lower.putAll(storable);
     storable.forEach(
         (key, entry) -> {
           loads.detach(key);

@@ -105,11 +105,11 @@ class GuardedTierTest {
     tier.failure = new IllegalStateException("refused");
 
     assertThat(guarded.put("fill", entry("v"))).isFalse();
-    assertThat(guarded.putAll(Map.of("f1", entry("v"), "f2", entry("v")), false)).isFalse();
+    assertThat(guarded.putLeased(Map.of("f1", entry("v"), "f2", entry("v")), Map.of())).isNull();
     assertThat(outage.holdsAny()).isFalse();
 
     assertThat(guarded.putChange("put", entry("v"))).isFalse();
-    assertThat(guarded.putAll(Map.of("p1", entry("v"), "p2", entry("v")), true)).isFalse();
+    assertThat(guarded.putAll(Map.of("p1", entry("v"), "p2", entry("v")))).isFalse();
     assertThat(guarded.invalidate("gone")).isFalse();
 
     for (String key : List.of("put", "p1", "p2", "gone")) {
@@ -122,12 +122,12 @@ class GuardedTierTest {
 
   @Test
   void writesThatWork_returnTrue_andAnEmptyBatchNeverReachesTheTier() {
-    assertThat(guarded.putAll(Map.of(), true)).isTrue();
+    assertThat(guarded.putAll(Map.of())).isTrue();
     assertThat(tier.calls).isZero();
 
     assertThat(guarded.put("a", entry("v"))).isTrue();
     assertThat(guarded.putChange("b", entry("v"))).isTrue();
-    assertThat(guarded.putAll(Map.of("c", entry("v")), true)).isTrue();
+    assertThat(guarded.putAll(Map.of("c", entry("v")))).isTrue();
     assertThat(guarded.invalidate("a")).isTrue();
     assertThat(tier.map).containsOnlyKeys("b", "c");
     assertThat(guarded.invalidateAll()).isTrue();
@@ -139,7 +139,7 @@ class GuardedTierTest {
   void everyWrite_reportsItsLatency_orItsError_byOperation() {
     tier.delayNanos = 7;
     guarded.put("a", entry("v"));
-    guarded.putAll(Map.of("b", entry("v"), "c", entry("v")), false);
+    guarded.putLeased(Map.of("b", entry("v"), "c", entry("v")), Map.of());
     guarded.invalidate("a");
     guarded.invalidateAll();
     assertThat(events)
@@ -149,7 +149,7 @@ class GuardedTierTest {
     events.clear();
 
     tier.failure = new TierUnavailableException("down", null);
-    guarded.putAll(Map.of("b", entry("v"), "c", entry("v")), false);
+    guarded.putLeased(Map.of("b", entry("v"), "c", entry("v")), Map.of());
     guarded.invalidate("a");
     guarded.invalidateAll();
 
@@ -160,7 +160,7 @@ class GuardedTierTest {
   @Test
   void aFailedFillAlone_makesTheTierDegraded_untilAnInvalidateWorks() {
     tier.failure = new IllegalStateException("refused");
-    guarded.putAll(Map.of("b", entry("v"), "c", entry("v")), false);
+    guarded.putLeased(Map.of("b", entry("v"), "c", entry("v")), Map.of());
     assertThat(mode.active()).isTrue();
     tier.failure = null;
 

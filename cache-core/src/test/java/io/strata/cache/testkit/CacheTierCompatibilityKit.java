@@ -9,6 +9,7 @@ import io.strata.cache.InvalidationSink;
 import io.strata.cache.Ticker;
 import io.strata.cache.TierContext;
 import io.strata.cache.TierHealth;
+import io.strata.cache.TierLease;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -136,6 +137,129 @@ public abstract class CacheTierCompatibilityKit {
   protected CacheEntry<String> entry(String value, Duration ttl) {
     long now = ticker.read();
     return CacheEntry.builder(value, now, now + ttl.toNanos()).build();
+  }
+
+  // ---------------------------------------------------------------- leases
+
+  /**
+   * Takes the lease of one key; a tier that takes none (only its own instance writes it) must then
+   * store whatever putLeased gets, which the lease tests check instead.
+   */
+  private TierLease<String> leaseOrNull(String key) {
+    Map<String, TierLease<String>> leases = tier.lease(List.of(key), false);
+    assertThat(leases.keySet()).as("lease() answers only keys it was asked for").isSubsetOf(key);
+    return leases.get(key);
+  }
+
+  private java.util.Set<String> putLeased(String key, String value, TierLease<String> lease) {
+    return tier.putLeased(
+        Map.of(key, entry(value, Duration.ofMinutes(1))),
+        lease == null ? Map.of() : Map.of(key, lease));
+  }
+
+  @Test
+  void putLeased_underTheLeaseItsLoadTook_stores() {
+    TierLease<String> lease = leaseOrNull("k");
+    if (lease != null) {
+      assertThat(lease.isHeld()).as("the first lease on a key is held").isTrue();
+      assertThat(lease.token()).isNotNull();
+    }
+
+    assertThat(putLeased("k", "loaded", lease)).isEmpty();
+
+    assertThat(tier.get("k")).extracting(CacheEntry::value).isEqualTo("loaded");
+  }
+
+  @Test
+  void putLeased_afterTheKeyWasInvalidated_isRefused() {
+    TierLease<String> lease = leaseOrNull("k");
+    tier.invalidate("k");
+
+    java.util.Set<String> refused = putLeased("k", "stale", lease);
+
+    if (lease == null) {
+      assertThat(refused).as("a tier without leases stores").isEmpty();
+    } else {
+      assertThat(refused).containsExactly("k");
+      assertThat(tier.get("k")).as("nothing written back").isNull();
+    }
+  }
+
+  @Test
+  void putLeased_afterTheKeyWasPut_isRefused_andThePutStays() {
+    TierLease<String> lease = leaseOrNull("k");
+    tier.put("k", entry("newer", Duration.ofMinutes(1)));
+
+    java.util.Set<String> refused = putLeased("k", "stale", lease);
+
+    if (lease != null) {
+      assertThat(refused).containsExactly("k");
+      assertThat(tier.get("k")).extracting(CacheEntry::value).isEqualTo("newer");
+    } else {
+      assertThat(refused).isEmpty();
+    }
+  }
+
+  @Test
+  void putLeased_afterInvalidateAll_isRefused() {
+    TierLease<String> lease = leaseOrNull("k");
+    tier.invalidateAll();
+
+    java.util.Set<String> refused = putLeased("k", "stale", lease);
+
+    if (lease != null) {
+      assertThat(refused).containsExactly("k");
+      assertThat(tier.get("k")).isNull();
+    } else {
+      assertThat(refused).isEmpty();
+    }
+  }
+
+  @Test
+  void lease_whileAnotherLoadHoldsIt_isShared_andTheFirstStoreWins() {
+    TierLease<String> first = leaseOrNull("k");
+    TierLease<String> second = leaseOrNull("k");
+    if (first == null) {
+      assertThat(second).as("a tier leases every key or none").isNull();
+      return;
+    }
+    assertThat(second).isNotNull();
+    assertThat(second.isHeld()).isFalse();
+    assertThat(second.token()).isEqualTo(first.token());
+
+    assertThat(putLeased("k", "second", second)).isEmpty();
+    assertThat(putLeased("k", "first", first)).containsExactly("k");
+
+    assertThat(tier.get("k")).extracting(CacheEntry::value).isEqualTo("second");
+  }
+
+  @Test
+  void release_ofAHeldLease_freesTheKey_andOfASharedOneDoesNot() {
+    TierLease<String> held = leaseOrNull("k");
+    TierLease<String> shared = leaseOrNull("k");
+    if (held == null) {
+      tier.release(Map.of()); // a no-op for a tier without leases
+      assertThat(shared).isNull();
+      return;
+    }
+
+    tier.release(Map.of("k", shared));
+    assertThat(leaseOrNull("k").isHeld()).as("a shared lease is not given back").isFalse();
+
+    tier.release(Map.of("k", held));
+    assertThat(leaseOrNull("k").isHeld()).as("the holder's release frees the key").isTrue();
+  }
+
+  @Test
+  void reads_takeNoLease() {
+    tier.get("k");
+    tier.getAll(List.of("k", "other"));
+
+    TierLease<String> lease = leaseOrNull("k");
+
+    if (lease != null) {
+      assertThat(lease.isHeld()).isTrue();
+    }
   }
 
   @Test

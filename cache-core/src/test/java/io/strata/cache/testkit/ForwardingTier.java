@@ -3,8 +3,10 @@ package io.strata.cache.testkit;
 import io.strata.cache.CacheEntry;
 import io.strata.cache.CacheTier;
 import io.strata.cache.TierHealth;
+import io.strata.cache.TierLease;
 import java.util.Collection;
 import java.util.Map;
+import java.util.Set;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -47,6 +49,22 @@ public class ForwardingTier<K, V> implements CacheTier<K, V> {
   @Override
   public void putAll(Map<? extends K, CacheEntry<V>> entries) {
     delegate.putAll(entries);
+  }
+
+  @Override
+  public Map<K, TierLease<V>> lease(Collection<? extends K> keys, boolean wait) {
+    return delegate.lease(keys, wait);
+  }
+
+  @Override
+  public Set<K> putLeased(
+      Map<? extends K, CacheEntry<V>> entries, Map<? extends K, TierLease<V>> leases) {
+    return delegate.putLeased(entries, leases);
+  }
+
+  @Override
+  public void release(Map<? extends K, TierLease<V>> leases) {
+    delegate.release(leases);
   }
 
   @Override

@@ -6,10 +6,17 @@ import io.strata.cache.InvalidationSink;
 import io.strata.cache.TierContext;
 import io.strata.cache.TierFactory;
 import io.strata.cache.TierHealth;
+import io.strata.cache.TierLease;
 import io.strata.cache.codec.Codec;
 import io.strata.cache.codec.CodecException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -23,15 +30,26 @@ import org.jspecify.annotations.Nullable;
  * the writer included, as Redis announces it to a tracking connection other than the writer's;
  * {@link Echo#OTHERS_ONLY} announces it to the others only, as {@code NOLOOP} on the writer's own
  * connection would. Announcements are delivered synchronously, inside the write: the harshest
- * timing for a writer that wants to keep its own copy. Faults can be switched on. Thread-safe.
+ * timing for a writer that wants to keep its own copy, unless a test holds them back ({@link
+ * Store#holdAnnouncements}), as a slow or cut tracking connection would. Loads take leases as the
+ * Redis tier does ({@link TierLease}: one per key, held for {@link #LEASE}, removed by every change
+ * of the key, checked atomically by {@link #putLeased}); a lease never waits. Faults can be switched
+ * on. Thread-safe.
  *
  * @param <V> the type of value
  */
 public final class InMemoryTier<V> implements CacheTier<String, V> {
 
+  /** How long a lease lives, on the caches' ticker. */
+  public static final Duration LEASE = Duration.ofSeconds(30);
+
   /** The shared storage: what a Redis server is to its clients. */
   public static final class Store {
     final Map<String, Stored> entries = new ConcurrentHashMap<>();
+    final Map<String, Lease> leases = new ConcurrentHashMap<>();
+    final AtomicInteger tokens = new AtomicInteger();
+    private final List<Runnable> heldAnnouncements = new ArrayList<>();
+    private boolean holding;
     final List<InMemoryTier<?>> tiers = new java.util.concurrent.CopyOnWriteArrayList<>();
     final AtomicInteger reads = new AtomicInteger();
     final AtomicInteger writes = new AtomicInteger();
@@ -57,6 +75,37 @@ public final class InMemoryTier<V> implements CacheTier<String, V> {
       return entries.size();
     }
 
+    /** Returns the number of leases taken and not yet used, given back or expired by a change. */
+    public int leases() {
+      return leases.size();
+    }
+
+    /** Queues announcements of changes instead of delivering them, as a held tracking push would. */
+    public synchronized void holdAnnouncements() {
+      holding = true;
+    }
+
+    /** Delivers the queued announcements, in order, and stops holding. */
+    public void releaseAnnouncements() {
+      List<Runnable> queued;
+      synchronized (this) {
+        holding = false;
+        queued = new ArrayList<>(heldAnnouncements);
+        heldAnnouncements.clear();
+      }
+      queued.forEach(Runnable::run);
+    }
+
+    void deliver(Runnable announcement) {
+      synchronized (this) {
+        if (holding) {
+          heldAnnouncements.add(announcement);
+          return;
+        }
+      }
+      announcement.run();
+    }
+
     /** Overwrites the bytes stored under {@code key}, as a corrupting writer would. */
     public void corrupt(String key, byte[] bytes) {
       entries.computeIfPresent(key, (k, stored) -> stored.withBytes(bytes));
@@ -70,6 +119,8 @@ public final class InMemoryTier<V> implements CacheTier<String, V> {
     /** Every cache of the name but the writer: Redis's {@code NOLOOP} on the writer's connection. */
     OTHERS_ONLY
   }
+
+  record Lease(String token, long until) {}
 
   record Stored(
       byte @Nullable [] bytes,
@@ -185,6 +236,14 @@ public final class InMemoryTier<V> implements CacheTier<String, V> {
   public void put(String key, CacheEntry<V> entry) {
     fault();
     store.writes.incrementAndGet();
+    synchronized (store) {
+      store.leases.remove(prefix + key);
+      store(key, entry);
+    }
+    announce(key);
+  }
+
+  private void store(String key, CacheEntry<V> entry) {
     V value = entry.value();
     store.entries.put(
         prefix + key,
@@ -200,23 +259,90 @@ public final class InMemoryTier<V> implements CacheTier<String, V> {
             entry.contentType(),
             entry.etag(),
             entry.lastModified()));
-    announce(key);
+  }
+
+  @Override
+  public Map<String, TierLease<V>> lease(Collection<? extends String> keys, boolean wait) {
+    fault();
+    long now = context.ticker().read();
+    Map<String, TierLease<V>> answers = new HashMap<>();
+    synchronized (store) {
+      for (String key : keys) {
+        Lease held = store.leases.get(prefix + key);
+        if (held != null && held.until - now > 0) {
+          answers.put(key, TierLease.shared(held.token));
+        } else {
+          String token = "lease-" + store.tokens.incrementAndGet();
+          store.leases.put(prefix + key, new Lease(token, now + LEASE.toNanos()));
+          answers.put(key, TierLease.held(token));
+        }
+      }
+    }
+    return answers;
+  }
+
+  @Override
+  public Set<String> putLeased(
+      Map<? extends String, CacheEntry<V>> entries, Map<? extends String, TierLease<V>> leases) {
+    fault();
+    store.writes.incrementAndGet();
+    long now = context.ticker().read();
+    Set<String> refused = new HashSet<>();
+    List<String> stored = new ArrayList<>();
+    synchronized (store) {
+      entries.forEach(
+          (key, entry) -> {
+            TierLease<V> lease = leases.get(key);
+            if (lease != null && lease.token() != null) {
+              Lease held = store.leases.get(prefix + key);
+              if (held == null || !held.token.equals(lease.token()) || held.until - now <= 0) {
+                refused.add(key);
+                return;
+              }
+            }
+            store.leases.remove(prefix + key);
+            store(key, entry);
+            stored.add(key);
+          });
+    }
+    stored.forEach(this::announce);
+    return refused;
+  }
+
+  @Override
+  public void release(Map<? extends String, TierLease<V>> leases) {
+    fault();
+    synchronized (store) {
+      leases.forEach(
+          (key, lease) -> {
+            Lease held = store.leases.get(prefix + key);
+            if (lease.isHeld() && held != null && held.token.equals(lease.token())) {
+              store.leases.remove(prefix + key);
+            }
+          });
+    }
   }
 
   @Override
   public void invalidate(String key) {
     fault();
-    store.entries.remove(prefix + key);
+    synchronized (store) {
+      store.entries.remove(prefix + key);
+      store.leases.remove(prefix + key);
+    }
     announce(key);
   }
 
   @Override
   public void invalidateAll() {
     fault();
-    store.entries.keySet().removeIf(k -> k.startsWith(prefix));
+    synchronized (store) {
+      store.entries.keySet().removeIf(k -> k.startsWith(prefix));
+      store.leases.keySet().removeIf(k -> k.startsWith(prefix));
+    }
     for (InMemoryTier<?> other : store.tiers) {
       if ((other != this || echo == Echo.ALL) && other.prefix.equals(prefix)) {
-        other.sink().invalidateAll("flushall");
+        store.deliver(() -> other.sink().invalidateAll("flushall"));
       }
     }
   }
@@ -240,7 +366,7 @@ public final class InMemoryTier<V> implements CacheTier<String, V> {
   private void announce(String key) {
     for (InMemoryTier<?> other : store.tiers) {
       if ((other != this || echo == Echo.ALL) && other.prefix.equals(prefix)) {
-        other.sink().invalidate(List.of(key));
+        store.deliver(() -> other.sink().invalidate(List.of(key)));
       }
     }
   }

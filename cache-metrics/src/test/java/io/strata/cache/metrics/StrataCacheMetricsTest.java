@@ -136,6 +136,7 @@ class StrataCacheMetricsTest {
             "cache.tier.flushes",
             "cache.tier.decode.errors",
             "cache.tier.writes.dropped",
+            "cache.tier.fills.refused",
             "cache.tier.changes.deferred",
             "cache.tier.changes.replayed",
             "cache.tier.health",

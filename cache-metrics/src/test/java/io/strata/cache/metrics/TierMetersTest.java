@@ -128,7 +128,8 @@ class TierMetersTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Operation.class)
+  // A release follows a lease that worked: a failing tier fails the lease, and nothing is released.
+  @EnumSource(value = Operation.class, mode = EnumSource.Mode.EXCLUDE, names = "RELEASE")
   void tierErrors_countFailuresByOperation_andTheReadStillAnswers(Operation operation) {
     MultiLevelCache<String, String> cache =
         bound(builder().loader(loader).tier(Tiers.capturing("memory", store)));
@@ -151,7 +152,32 @@ class TierMetersTest {
       case PUT_ALL -> cache.putAll(Map.of("a", "v", "b", "w"));
       case INVALIDATE -> cache.invalidate("a");
       case INVALIDATE_ALL -> cache.invalidateAll();
+      case LEASE -> assertThat(cache.get("leased")).isEqualTo("loaded-leased");
+      case RELEASE ->
+          // A load that stores nothing gives its lease back.
+          assertThat(cache.get("gone", key -> null)).isNull();
     }
+  }
+
+  @Test
+  void fillsRefused_countLoadedValuesWhoseKeyChangedElsewhereDuringTheLoad() {
+    MultiLevelCache<String, String> other =
+        unbound(builder().tier(Tiers.capturing("memory", store)));
+    MultiLevelCache<String, String> cache =
+        bound(
+            builder()
+                .loader(
+                    key -> {
+                      store.holdAnnouncements(); // only the lease tells the load of the change
+                      other.invalidate(key);
+                      return "read-before-the-change";
+                    })
+                .tier(Tiers.capturing("memory", store)));
+
+    cache.get("k");
+
+    assertThat(count("cache.tier.fills.refused", "tier", "memory")).isEqualTo(1);
+    store.releaseAnnouncements();
   }
 
   @Test

@@ -110,6 +110,27 @@ final class Tiers {
     }
 
     @Override
+    public Map<String, io.strata.cache.TierLease<String>> lease(
+        Collection<? extends String> keys, boolean wait) {
+      hop();
+      return tier.lease(keys, wait);
+    }
+
+    @Override
+    public java.util.Set<String> putLeased(
+        Map<? extends String, CacheEntry<String>> entries,
+        Map<? extends String, io.strata.cache.TierLease<String>> leases) {
+      hop();
+      return tier.putLeased(entries, leases);
+    }
+
+    @Override
+    public void release(Map<? extends String, io.strata.cache.TierLease<String>> leases) {
+      hop();
+      tier.release(leases);
+    }
+
+    @Override
     public void invalidate(String key) {
       hop();
       tier.invalidate(key);

@@ -38,6 +38,7 @@ public final class MeteringObserver implements CacheObserver {
   public static final String TIER_DECODE_ERRORS = "cache.tier.decode.errors";
   public static final String TIER_TOO_LARGE = "cache.tier.values.too.large";
   public static final String TIER_WRITES_DROPPED = "cache.tier.writes.dropped";
+  public static final String TIER_FILLS_REFUSED = "cache.tier.fills.refused";
   public static final String TIER_CHANGES_DEFERRED = "cache.tier.changes.deferred";
   public static final String TIER_CHANGES_REPLAYED = "cache.tier.changes.replayed";
   public static final String TIER_HEALTH = "cache.tier.health";
@@ -67,6 +68,7 @@ public final class MeteringObserver implements CacheObserver {
   private final Counter[] invalidations;
   private final Counter[] decodeErrors;
   private final Counter[] writesDropped;
+  private final Counter[] fillsRefused;
   private final Counter[] changesDeferred;
   private final Counter[] changesReplayed;
   private final Counter[][] transitions;
@@ -93,6 +95,7 @@ public final class MeteringObserver implements CacheObserver {
     invalidations = new Counter[lower];
     decodeErrors = new Counter[lower];
     writesDropped = new Counter[lower];
+    fillsRefused = new Counter[lower];
     changesDeferred = new Counter[lower];
     changesReplayed = new Counter[lower];
     transitions = new Counter[lower][];
@@ -154,6 +157,12 @@ public final class MeteringObserver implements CacheObserver {
               TIER_WRITES_DROPPED,
               tier,
               "Writes the tier dropped because it was failing or unavailable");
+      fillsRefused[l] =
+          counter(
+              registry,
+              TIER_FILLS_REFUSED,
+              tier,
+              "Loaded values the tier refused because their key changed after the load began");
       changesDeferred[l] =
           counter(
               registry,
@@ -394,6 +403,14 @@ public final class MeteringObserver implements CacheObserver {
     int l = lowerIndexOf(tier);
     if (l >= 0) {
       writesDropped[l].increment();
+    }
+  }
+
+  @Override
+  public void fillRefused(String tier) {
+    int l = lowerIndexOf(tier);
+    if (l >= 0) {
+      fillsRefused[l].increment();
     }
   }
 
