@@ -458,6 +458,28 @@ class DegradedModeTest {
   }
 
   @Test
+  void inStrictMode_aBulkPut_isServedLocallyOnlyIfTheTierTookIt() {
+    AtomicBoolean down = new AtomicBoolean();
+    TierFactory<String, String> memory =
+        InMemoryTier.factory("redis", store, Codec.utf8(), InMemoryTier.Echo.OTHERS_ONLY);
+    try (MultiLevelCache<String, String> cache =
+        MultiLevelCache.<String, String>builder("users")
+            .ticker(ticker)
+            .executor(Runnable::run)
+            .strictCoherence()
+            .tier(context -> new FailingWhileDown(memory.create(context), down))
+            .build()) {
+      cache.putAll(java.util.Map.of("a", "1", "b", "2"));
+      assertThat(cache.advanced().estimatedLocalSize()).as("taken: kept").isEqualTo(2);
+
+      down.set(true);
+      cache.putAll(java.util.Map.of("a", "3", "b", "4"));
+
+      assertThat(cache.advanced().estimatedLocalSize()).as("not taken: not kept").isZero();
+    }
+  }
+
+  @Test
   void inStrictMode_aReadOverlappingAPutTheTierFailedToTake_doesNotFillTheOldValue()
       throws Exception {
     java.util.concurrent.CountDownLatch putEntered = new java.util.concurrent.CountDownLatch(1);

@@ -207,6 +207,10 @@ class LeaseTest {
     assertThat(cache.get("nowhere")).isEqualTo("v");
     assertThat(store.leases()).as("after a load stored nowhere").isZero();
 
+    answer.set(new IllegalStateException("source down again"));
+    assertThat(cache.advanced().refresh("failed")).isCompletedExceptionally();
+    assertThat(store.leases()).as("after a failed refresh").isZero();
+
     answer.set(Loaded.builder("v").storage(Loaded.Storage.LOCAL_ONLY).build());
     assertThat(cache.get("private")).isEqualTo("v");
     assertThat(store.leases()).as("after a load kept only locally").isZero();
@@ -288,6 +292,9 @@ class LeaseTest {
     assertThat(loadsA).hasValue(2);
     assertThat(loadsB).as("B left the refresh to A").hasValue(0);
     assertThat(a.get("k")).isEqualTo("v2");
+    java.util.concurrent.CompletableFuture<String> later = b.advanced().refresh("k");
+    runAll(backgroundB);
+    assertThat(later).as("the refresh B left ended its claim: a later one runs").isCompletedWithValue("v2");
   }
 
   @Test

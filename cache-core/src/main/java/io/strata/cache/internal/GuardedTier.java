@@ -10,7 +10,6 @@ import io.strata.cache.TierLease;
 import io.strata.cache.TierUnavailableException;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -185,15 +184,10 @@ final class GuardedTier<K, V> implements TierOutage.Replay<K> {
       dropped();
       return null;
     }
-    if (refused.isEmpty()) {
-      return refused;
-    }
-    Set<K> known = new HashSet<>(refused);
-    known.retainAll(entries.keySet());
-    for (int i = 0; i < known.size(); i++) {
+    for (int i = 0; i < refused.size(); i++) {
       observer.fillRefused(name);
     }
-    return known;
+    return refused;
   }
 
   /** Records that a load did not write this tier because it could not lease there. */

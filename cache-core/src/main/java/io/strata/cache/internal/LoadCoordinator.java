@@ -159,29 +159,28 @@ final class LoadCoordinator<K, V> {
     execute(
         () -> {
           mine.leader = Thread.currentThread();
-          LoadLeases<K, V> leases = null;
           try {
             Ticket ticket = guard.ticket(key);
-            leases = walk.leaseForRefresh(key);
-            if (background && previous != null && leases.heldElsewhere(key)) {
-              settle(key, mine, Resolved.stale(previous, previousTier));
-              return;
-            }
-            Outcome<V> outcome =
-                calls.load(Set.of(key), false, loader, fallbacks, Map.of(key, ticket), leases)
-                    .get(key);
-            Resolved<V> resolved = outcome.resolved();
-            observers.refresh(resolved != null && !resolved.stale());
-            if (resolved == null) {
-              LOG.debug("Background reload of a key in cache '{}' failed", name, outcome.error());
-            }
-            complete(key, mine, outcome);
-          } catch (Throwable e) {
-            fail(key, mine, e);
-          } finally {
-            if (leases != null) {
+            LoadLeases<K, V> leases = walk.leaseForRefresh(key);
+            try {
+              if (background && previous != null && leases.heldElsewhere(key)) {
+                settle(key, mine, Resolved.stale(previous, previousTier));
+                return;
+              }
+              Outcome<V> outcome =
+                  calls.load(Set.of(key), false, loader, fallbacks, Map.of(key, ticket), leases)
+                      .get(key);
+              Resolved<V> resolved = outcome.resolved();
+              observers.refresh(resolved != null && !resolved.stale());
+              if (resolved == null) {
+                LOG.debug("Background reload of a key in cache '{}' failed", name, outcome.error());
+              }
+              complete(key, mine, outcome);
+            } finally {
               leases.releaseRest();
             }
+          } catch (Throwable e) {
+            fail(key, mine, e);
           }
         },
         Map.of(key, mine));

@@ -4,6 +4,7 @@ import io.strata.cache.CacheEntry;
 import io.strata.cache.TierLease;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,10 +33,8 @@ final class LoadLeases<K, V> {
   /** Takes the leases of every tier, lowest first, on {@code keys}. */
   static <K, V> LoadLeases<K, V> take(
       List<GuardedTier<K, V>> tiers, Collection<K> keys, boolean wait) {
-    List<@Nullable Map<K, TierLease<V>>> open = new ArrayList<>(tiers.size());
-    for (int level = 0; level < tiers.size(); level++) {
-      open.add(null);
-    }
+    List<@Nullable Map<K, TierLease<V>>> open =
+        new ArrayList<>(Collections.nCopies(tiers.size(), null));
     for (int level = tiers.size() - 1; level >= 0; level--) {
       Map<K, TierLease<V>> leases = tiers.get(level).lease(keys, wait);
       open.set(level, leases == null ? null : new HashMap<>(leases));
@@ -79,7 +78,7 @@ final class LoadLeases<K, V> {
     }
   }
 
-  /** Gives back every lease still open: its key was stored nowhere in that tier. */
+  /** Gives back every lease still open (its key was stored nowhere in that tier); call once. */
   void releaseRest() {
     for (int level = 0; level < open.size(); level++) {
       Map<K, TierLease<V>> leases = open.get(level);
@@ -93,7 +92,6 @@ final class LoadLeases<K, V> {
               held.put(key, lease);
             }
           });
-      leases.clear();
       if (!held.isEmpty()) {
         tiers.get(level).release(held);
       }

@@ -136,25 +136,80 @@ class GuardedTierTest {
   }
 
   @Test
-  void everyWrite_reportsItsLatency_orItsError_byOperation() {
+  void everyCall_reportsItsLatency_orItsError_byOperation() {
     tier.delayNanos = 7;
     guarded.put("a", entry("v"));
+    guarded.putChange("a", entry("v"));
+    guarded.putAll(Map.of("b", entry("v"), "c", entry("v")));
+    guarded.putLeased(Map.of("b", entry("v")), Map.of());
     guarded.putLeased(Map.of("b", entry("v"), "c", entry("v")), Map.of());
+    guarded.lease(List.of("d"), true);
+    guarded.release(Map.of("d", io.strata.cache.TierLease.held("token-d")));
     guarded.invalidate("a");
     guarded.invalidateAll();
     assertThat(events)
         .containsExactly(
-            "latency(PUT, 7)", "latency(PUT_ALL, 7)", "latency(INVALIDATE, 7)",
-            "latency(INVALIDATE_ALL, 7)");
+            "latency(PUT, 7)", "latency(PUT, 7)", "latency(PUT_ALL, 7)", "latency(PUT, 7)",
+            "latency(PUT_ALL, 7)", "latency(LEASE, 7)", "latency(RELEASE, 7)",
+            "latency(INVALIDATE, 7)", "latency(INVALIDATE_ALL, 7)");
     events.clear();
 
     tier.failure = new TierUnavailableException("down", null);
+    guarded.putChange("a", entry("v"));
+    guarded.putAll(Map.of("b", entry("v"), "c", entry("v")));
     guarded.putLeased(Map.of("b", entry("v"), "c", entry("v")), Map.of());
+    assertThat(guarded.lease(List.of("d"), true)).as("no lease from a failing tier").isNull();
+    guarded.release(Map.of("d", io.strata.cache.TierLease.held("token-d")));
     guarded.invalidate("a");
     guarded.invalidateAll();
 
     assertThat(events.stream().filter(e -> e.startsWith("error")))
-        .containsExactly("error(PUT_ALL)", "error(INVALIDATE)", "error(INVALIDATE_ALL)");
+        .containsExactly(
+            "error(PUT)", "error(PUT_ALL)", "error(PUT_ALL)", "error(LEASE)", "error(RELEASE)",
+            "error(INVALIDATE)", "error(INVALIDATE_ALL)");
+    assertThat(mode.active()).isTrue();
+  }
+
+  @Test
+  void leasesAndReleases_thatWork_areNoSignOfRecovery_butABulkChangeIs() {
+    tier.failure = new TierUnavailableException("down", null);
+    guarded.invalidate("x");
+    tier.failure = null;
+
+    guarded.lease(List.of("d"), true);
+    guarded.release(Map.of("d", io.strata.cache.TierLease.held("token-d")));
+    assertThat(outage.holds("x")).as("not replayed yet").isTrue();
+
+    guarded.putAll(Map.of("b", entry("v"), "c", entry("v")));
+    assertThat(outage.holds("x")).as("replayed after the bulk put worked").isFalse();
+  }
+
+  @Test
+  void aStoreUnderLeases_reportsEachKeyTheTierRefused() {
+    CacheTier<String, String> refusing =
+        new io.strata.cache.testkit.ForwardingTier<>(tier) {
+          @Override
+          public java.util.Set<String> putLeased(
+              Map<? extends String, CacheEntry<String>> entries,
+              Map<? extends String, io.strata.cache.TierLease<String>> leases) {
+            return java.util.Set.of("b", "c");
+          }
+        };
+    List<String> refusedIn = new ArrayList<>();
+    observers.add(
+        new CacheObserver() {
+          @Override
+          public void fillRefused(String t) {
+            refusedIn.add(t);
+          }
+        });
+    GuardedTier<String, String> guardedRefusing =
+        new GuardedTier<>(
+            refusing, "c", ticker, observers, new TierOutage<>("c", mode, Runnable::run, observers, 10));
+
+    assertThat(guardedRefusing.putLeased(Map.of("a", entry("v"), "b", entry("v"), "c", entry("v")), Map.of()))
+        .containsExactlyInAnyOrder("b", "c");
+    assertThat(refusedIn).containsExactly("t", "t");
   }
 
   @Test
@@ -271,6 +326,20 @@ class GuardedTierTest {
     public void putAll(Map<? extends String, CacheEntry<String>> entries) {
       call();
       map.putAll(entries);
+    }
+
+    @Override
+    public Map<String, io.strata.cache.TierLease<String>> lease(
+        Collection<? extends String> keys, boolean wait) {
+      call();
+      Map<String, io.strata.cache.TierLease<String>> leases = new HashMap<>();
+      keys.forEach(key -> leases.put(key, io.strata.cache.TierLease.held("token-" + key)));
+      return leases;
+    }
+
+    @Override
+    public void release(Map<? extends String, io.strata.cache.TierLease<String>> leases) {
+      call();
     }
 
     @Override
