@@ -73,16 +73,16 @@ public interface CacheTier<K, V> extends AutoCloseable {
 
   /**
    * Takes this tier's leases on {@code keys}, which a load is about to fetch from the source (the
-   * tier lacks them, holds them expired, or a refresh renews them); see {@link TierLease}. A tier
-   * shared by several instances takes one with at most one command for all the keys, and, when
-   * {@code wait} and its configuration say so, waits a bounded time for a key another instance is
-   * loading ({@link TierLease#found}). Keys left out have no lease: their values are stored as
-   * {@link #putLeased} says. The default takes none, for tiers that only this instance writes.
-   *
-   * @param wait whether the caller may wait for another instance's load; a background refresh
-   *     never waits
+   * tier lacked them, or held them expired), or a refresh to renew; see {@link TierLease}. A tier
+   * shared by several instances takes them with at most one command for all the keys. For a load
+   * ({@code refresh} false), a key that holds a fresh entry by now (stored since the load's read,
+   * by another instance's load or a put) is answered {@link TierLease#found} instead, and the tier
+   * may wait, a bounded time its configuration sets, for a key another instance is loading. A
+   * refresh leases whatever the tier holds and never waits. Keys left out have no lease: their
+   * values are stored as {@link #putLeased} says. The default takes none, for tiers that only this
+   * instance writes.
    */
-  default Map<K, TierLease<V>> lease(Collection<? extends K> keys, boolean wait) {
+  default Map<K, TierLease<V>> lease(Collection<? extends K> keys, boolean refresh) {
     return Map.of();
   }
 

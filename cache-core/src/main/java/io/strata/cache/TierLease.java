@@ -41,8 +41,8 @@ public final class TierLease<V> {
   }
 
   /**
-   * The key was filled while this load waited for the holder: {@code entry}, fresh, is the
-   * answer, and nothing needs to be loaded.
+   * The key holds a fresh entry, stored since the load's read (by another instance's load, or a
+   * put) or while it waited for the holder: {@code entry} is the answer, and nothing is loaded.
    */
   public static <V> TierLease<V> found(CacheEntry<V> entry) {
     return new TierLease<>(null, false, Objects.requireNonNull(entry, "entry"));

@@ -10,6 +10,7 @@ import io.strata.cache.testkit.InMemoryTier;
 import io.strata.cache.testkit.ManualScheduler;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,6 +30,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The orderings that keep the tiers coherent with each other and with the source, each driven
@@ -100,11 +103,17 @@ class CoherenceTest {
    * does not echo this instance's own changes, so what is tested is the cache's own fencing.
    */
   private TierFactory<String, String> holdingAfterDelete(
-      CountDownLatch deleted, CountDownLatch proceed) {
+      CountDownLatch deleted, CountDownLatch proceed, boolean leases) {
     TierFactory<String, String> memory =
         InMemoryTier.factory("memory", store, Codec.utf8(), InMemoryTier.Echo.OTHERS_ONLY);
     return context ->
         new ForwardingTier<>(memory.create(context)) {
+          @Override
+          public Map<String, TierLease<String>> lease(
+              Collection<? extends String> keys, boolean refresh) {
+            return leases ? super.lease(keys, refresh) : Map.of();
+          }
+
           @Override
           public void invalidate(String key) {
             super.invalidate(key);
@@ -123,14 +132,17 @@ class CoherenceTest {
 
   // ------------------------------------------------------------ loads racing changes
 
-  @Test
-  void aLoadFinishingWhileAnInvalidationIsWrittenBelow_neverWritesItsOldValueThere()
+  // Each with a tier that leases (its lease alone refuses the old load) and one that does not
+  // (only the cache's own fencing does).
+  @ParameterizedTest(name = "leases: {0}")
+  @ValueSource(booleans = {true, false})
+  void aLoadFinishingWhileAnInvalidationIsWrittenBelow_neverWritesItsOldValueThere(boolean leases)
       throws Exception {
     CountDownLatch deleted = new CountDownLatch(1);
     CountDownLatch proceed = new CountDownLatch(1);
     HeldLoader loader = new HeldLoader();
     MultiLevelCache<String, String> cache =
-        build(builder().tier(holdingAfterDelete(deleted, proceed)).loader(loader));
+        build(builder().tier(holdingAfterDelete(deleted, proceed, leases)).loader(loader));
 
     Future<String> load = pool.submit(() -> cache.get("k"));
     await(loader.reading);
@@ -146,13 +158,15 @@ class CoherenceTest {
     assertThat(cache.get("k")).isEqualTo("new");
   }
 
-  @Test
-  void aLoadFinishingWhileAFlushIsWrittenBelow_neverWritesItsOldValueThere() throws Exception {
+  @ParameterizedTest(name = "leases: {0}")
+  @ValueSource(booleans = {true, false})
+  void aLoadFinishingWhileAFlushIsWrittenBelow_neverWritesItsOldValueThere(boolean leases)
+      throws Exception {
     CountDownLatch deleted = new CountDownLatch(1);
     CountDownLatch proceed = new CountDownLatch(1);
     HeldLoader loader = new HeldLoader();
     MultiLevelCache<String, String> cache =
-        build(builder().tier(holdingAfterDelete(deleted, proceed)).loader(loader));
+        build(builder().tier(holdingAfterDelete(deleted, proceed, leases)).loader(loader));
 
     Future<String> load = pool.submit(() -> cache.get("k"));
     await(loader.reading);
@@ -167,8 +181,9 @@ class CoherenceTest {
     assertThat(cache.advanced().estimatedLocalSize()).isZero();
   }
 
-  @Test
-  void aLoadThatReadBeforeAPut_neverOverwritesThePutBelow() throws Exception {
+  @ParameterizedTest(name = "leases: {0}")
+  @ValueSource(booleans = {true, false})
+  void aLoadThatReadBeforeAPut_neverOverwritesThePutBelow(boolean leases) throws Exception {
     CountDownLatch written = new CountDownLatch(1);
     CountDownLatch proceed = new CountDownLatch(1);
     HeldLoader loader = new HeldLoader();
@@ -181,6 +196,12 @@ class CoherenceTest {
                 .tier(
                     context ->
                         new ForwardingTier<>(memory.create(context)) {
+                          @Override
+                          public Map<String, TierLease<String>> lease(
+                              Collection<? extends String> keys, boolean refresh) {
+                            return leases ? super.lease(keys, refresh) : Map.of();
+                          }
+
                           @Override
                           public void put(String key, CacheEntry<String> entry) {
                             super.put(key, entry);

@@ -632,9 +632,9 @@ class DegradedModeTest {
 
     @Override
     public java.util.Map<String, io.strata.cache.TierLease<String>> lease(
-        java.util.Collection<? extends String> keys, boolean wait) {
+        java.util.Collection<? extends String> keys, boolean refresh) {
       check();
-      return super.lease(keys, wait);
+      return super.lease(keys, refresh);
     }
 
     @Override

@@ -227,6 +227,40 @@ class LeaseTest {
   }
 
   @Test
+  void aPutBetweenTheLoadsReadAndItsLease_wins_andNothingIsLoaded() {
+    MultiLevelCache<String, String> b = instanceB();
+    AtomicInteger loads = new AtomicInteger();
+    MultiLevelCache<String, String> a =
+        build(
+            MultiLevelCache.<String, String>builder("users")
+                .ticker(ticker)
+                .executor(Runnable::run)
+                .tier(
+                    context ->
+                        new ForwardingTier<>(
+                            InMemoryTier.factory("shared", store, Codec.utf8()).create(context)) {
+                          @Override
+                          public Map<String, TierLease<String>> lease(
+                              Collection<? extends String> keys, boolean refresh) {
+                            store.holdAnnouncements();
+                            b.put("k", "put-meanwhile"); // after the walk missed
+                            return super.lease(keys, refresh);
+                          }
+                        })
+                .loader(
+                    key -> {
+                      loads.incrementAndGet();
+                      return "loaded";
+                    }));
+
+    assertThat(a.get("k")).isEqualTo("put-meanwhile");
+
+    assertThat(loads).hasValue(0);
+    assertThat(b.getIfPresent("k")).isEqualTo("put-meanwhile");
+    store.releaseAnnouncements();
+  }
+
+  @Test
   void aLoadWhoseLeaseIsHeldElsewhere_storesUnderTheSharedToken_andTheHolderIsRefused() {
     MultiLevelCache<String, String> b = instanceB();
     AtomicReference<String> fromB = new AtomicReference<>();
@@ -261,6 +295,7 @@ class LeaseTest {
                     backgroundB::add)
                 .staleWhileRevalidate(Duration.ofMinutes(5)));
     AtomicReference<String> servedToB = new AtomicReference<>();
+    AtomicInteger refreshesQueuedByB = new AtomicInteger();
     Queue<Runnable> backgroundA = new ArrayDeque<>();
     AtomicInteger calls = new AtomicInteger();
     MultiLevelCache<String, String> a =
@@ -271,6 +306,10 @@ class LeaseTest {
                       if (calls.getAndIncrement() == 1) {
                         // A's refresh holds the lease: B's own refresh finds it so.
                         servedToB.set(b.get("k"));
+                        runAll(backgroundB);
+                        // The refresh B left ended its claim: the next stale read starts another.
+                        b.get("k");
+                        refreshesQueuedByB.set(backgroundB.size());
                         runAll(backgroundB);
                       }
                       return source.get();
@@ -291,6 +330,7 @@ class LeaseTest {
     assertThat(servedToB.get()).isEqualTo("v1");
     assertThat(loadsA).hasValue(2);
     assertThat(loadsB).as("B left the refresh to A").hasValue(0);
+    assertThat(refreshesQueuedByB).hasValue(1);
     assertThat(a.get("k")).isEqualTo("v2");
     java.util.concurrent.CompletableFuture<String> later = b.advanced().refresh("k");
     runAll(backgroundB);
@@ -325,7 +365,7 @@ class LeaseTest {
                             InMemoryTier.factory("shared", store, Codec.utf8()).create(context)) {
                           @Override
                           public Map<String, TierLease<String>> lease(
-                              Collection<? extends String> keys, boolean wait) {
+                              Collection<? extends String> keys, boolean refresh) {
                             throw new TierUnavailableException("cannot lease now", null);
                           }
                         })
@@ -351,7 +391,7 @@ class LeaseTest {
                             InMemoryTier.factory("shared", store, Codec.utf8()).create(context)) {
                           @Override
                           public Map<String, TierLease<String>> lease(
-                              Collection<? extends String> keys, boolean wait) {
+                              Collection<? extends String> keys, boolean refresh) {
                             long now = ticker.read();
                             return Map.of(
                                 "k",

@@ -149,11 +149,24 @@ final class GuardedTier<K, V> implements TierOutage.Replay<K> {
     }
   }
 
-  /** Takes the tier's leases on {@code keys} for a load; returns null if the tier failed. */
-  @Nullable Map<K, TierLease<V>> lease(Collection<K> keys, boolean wait) {
+  /**
+   * Takes the tier's leases on {@code keys} for a load or a refresh; returns null if the tier
+   * failed. A key whose latest change the tier has not taken is leased as for a refresh: what the
+   * tier holds for it must not answer the load.
+   */
+  @Nullable Map<K, TierLease<V>> lease(Collection<K> keys, boolean refresh) {
     long start = ticker.read();
     try {
-      Map<K, TierLease<V>> leases = tier.lease(keys, wait);
+      Map<K, TierLease<V>> leases;
+      if (refresh || !outage.holdsAny()) {
+        leases = tier.lease(keys, refresh);
+      } else {
+        List<K> readable = new ArrayList<>(readable(keys));
+        List<K> held = new ArrayList<>(keys);
+        held.removeAll(readable);
+        leases = new java.util.HashMap<>(tier.lease(readable, false));
+        leases.putAll(tier.lease(held, true));
+      }
       // Not a sign of recovery: a tier without leases answers without being reached.
       if (!leases.isEmpty()) {
         observer.tierLatency(name, Operation.LEASE, ticker.read() - start);

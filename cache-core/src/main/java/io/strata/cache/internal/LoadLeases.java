@@ -18,7 +18,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class LoadLeases<K, V> {
 
-  /** An entry a tier found filled by another instance while this load waited for it. */
+  /** A fresh entry a tier holds by the time the load asked for its lease. */
   record Found<V>(int level, CacheEntry<V> entry) {}
 
   private final List<GuardedTier<K, V>> tiers;
@@ -32,11 +32,11 @@ final class LoadLeases<K, V> {
 
   /** Takes the leases of every tier, lowest first, on {@code keys}. */
   static <K, V> LoadLeases<K, V> take(
-      List<GuardedTier<K, V>> tiers, Collection<K> keys, boolean wait) {
+      List<GuardedTier<K, V>> tiers, Collection<K> keys, boolean refresh) {
     List<@Nullable Map<K, TierLease<V>>> open =
         new ArrayList<>(Collections.nCopies(tiers.size(), null));
     for (int level = tiers.size() - 1; level >= 0; level--) {
-      Map<K, TierLease<V>> leases = tiers.get(level).lease(keys, wait);
+      Map<K, TierLease<V>> leases = tiers.get(level).lease(keys, refresh);
       open.set(level, leases == null ? null : new HashMap<>(leases));
     }
     return new LoadLeases<>(tiers, open);
@@ -47,7 +47,7 @@ final class LoadLeases<K, V> {
     return open.get(level);
   }
 
-  /** Returns the highest tier's entry found filled for {@code key} while waiting, if any. */
+  /** Returns the highest tier's entry found fresh for {@code key} when leasing, if any. */
   @Nullable Found<V> found(K key) {
     for (int level = 0; level < open.size(); level++) {
       Map<K, TierLease<V>> leases = open.get(level);

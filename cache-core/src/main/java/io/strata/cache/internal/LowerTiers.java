@@ -67,9 +67,9 @@ final class LowerTiers<K, V> {
     return all;
   }
 
-  /** Takes every tier's leases on {@code keys}, which a load is about to fetch. */
-  LoadLeases<K, V> lease(Collection<K> keys, boolean wait) {
-    return LoadLeases.take(tiers, keys, wait);
+  /** Takes every tier's leases on {@code keys}, which a load or a refresh is about to fetch. */
+  LoadLeases<K, V> lease(Collection<K> keys, boolean refresh) {
+    return LoadLeases.take(tiers, keys, refresh);
   }
 
   /** What a store of loaded entries came to: whether every tier took it, and the keys refused. */

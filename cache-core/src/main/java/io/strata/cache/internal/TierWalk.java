@@ -51,13 +51,13 @@ final class TierWalk<K, V> {
   }
 
   /**
-   * Takes the lower tiers' leases on {@code keys}, which a load is about to fetch; a key another
-   * instance filled while this one waited for its lease is put in {@code filled} (and promoted)
-   * and needs no load.
+   * Takes the lower tiers' leases on {@code keys}, which a load is about to fetch; a key stored
+   * since the walk read it (another instance's load, a put), or while this load waited for its
+   * lease, is put in {@code filled} (and promoted) and needs no load.
    */
   LoadLeases<K, V> lease(
       Collection<K> keys, Map<K, Ticket> tickets, Map<K, Resolved<V>> filled) {
-    LoadLeases<K, V> leases = lower.lease(keys, true);
+    LoadLeases<K, V> leases = lower.lease(keys, false);
     long now = ticker.read();
     for (K key : keys) {
       LoadLeases.Found<V> found = leases.found(key);
@@ -71,7 +71,7 @@ final class TierWalk<K, V> {
 
   /** Takes the lower tiers' leases on {@code key} for a refresh, without waiting. */
   LoadLeases<K, V> leaseForRefresh(K key) {
-    return lower.lease(List.of(key), false);
+    return lower.lease(List.of(key), true);
   }
 
   private Map<K, Resolved<V>> walk(

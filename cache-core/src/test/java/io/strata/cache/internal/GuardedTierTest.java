@@ -143,7 +143,7 @@ class GuardedTierTest {
     guarded.putAll(Map.of("b", entry("v"), "c", entry("v")));
     guarded.putLeased(Map.of("b", entry("v")), Map.of());
     guarded.putLeased(Map.of("b", entry("v"), "c", entry("v")), Map.of());
-    guarded.lease(List.of("d"), true);
+    guarded.lease(List.of("d"), false);
     guarded.release(Map.of("d", io.strata.cache.TierLease.held("token-d")));
     guarded.invalidate("a");
     guarded.invalidateAll();
@@ -158,7 +158,7 @@ class GuardedTierTest {
     guarded.putChange("a", entry("v"));
     guarded.putAll(Map.of("b", entry("v"), "c", entry("v")));
     guarded.putLeased(Map.of("b", entry("v"), "c", entry("v")), Map.of());
-    assertThat(guarded.lease(List.of("d"), true)).as("no lease from a failing tier").isNull();
+    assertThat(guarded.lease(List.of("d"), false)).as("no lease from a failing tier").isNull();
     guarded.release(Map.of("d", io.strata.cache.TierLease.held("token-d")));
     guarded.invalidate("a");
     guarded.invalidateAll();
@@ -176,7 +176,7 @@ class GuardedTierTest {
     guarded.invalidate("x");
     tier.failure = null;
 
-    guarded.lease(List.of("d"), true);
+    guarded.lease(List.of("d"), false);
     guarded.release(Map.of("d", io.strata.cache.TierLease.held("token-d")));
     assertThat(outage.holds("x")).as("not replayed yet").isTrue();
 
@@ -330,7 +330,7 @@ class GuardedTierTest {
 
     @Override
     public Map<String, io.strata.cache.TierLease<String>> lease(
-        Collection<? extends String> keys, boolean wait) {
+        Collection<? extends String> keys, boolean refresh) {
       call();
       Map<String, io.strata.cache.TierLease<String>> leases = new HashMap<>();
       keys.forEach(key -> leases.put(key, io.strata.cache.TierLease.held("token-" + key)));

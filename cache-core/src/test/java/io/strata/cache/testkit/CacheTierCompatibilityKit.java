@@ -251,6 +251,33 @@ public abstract class CacheTierCompatibilityKit {
   }
 
   @Test
+  void lease_forALoad_ofAKeyStoredSinceItsRead_answersTheStoredEntry() {
+    tier.put("k", entry("stored-meanwhile", Duration.ofMinutes(1)));
+
+    TierLease<String> lease = leaseOrNull("k");
+
+    if (lease != null) {
+      assertThat(lease.entry()).as("a put since the load's read wins").isNotNull();
+      assertThat(lease.entry().value()).isEqualTo("stored-meanwhile");
+      assertThat(lease.token()).isNull();
+    }
+  }
+
+  @Test
+  void lease_forARefresh_leasesWhatTheTierHolds() {
+    tier.put("k", entry("current", Duration.ofMinutes(1)));
+
+    Map<String, TierLease<String>> leases = tier.lease(List.of("k"), true);
+
+    if (!leases.isEmpty()) {
+      assertThat(leases.get("k").isHeld()).isTrue();
+      assertThat(tier.putLeased(Map.of("k", entry("renewed", Duration.ofMinutes(1))), leases))
+          .isEmpty();
+      assertThat(tier.get("k")).extracting(CacheEntry::value).isEqualTo("renewed");
+    }
+  }
+
+  @Test
   void reads_takeNoLease() {
     tier.get("k");
     tier.getAll(List.of("k", "other"));

@@ -52,8 +52,8 @@ public class ForwardingTier<K, V> implements CacheTier<K, V> {
   }
 
   @Override
-  public Map<K, TierLease<V>> lease(Collection<? extends K> keys, boolean wait) {
-    return delegate.lease(keys, wait);
+  public Map<K, TierLease<V>> lease(Collection<? extends K> keys, boolean refresh) {
+    return delegate.lease(keys, refresh);
   }
 
   @Override

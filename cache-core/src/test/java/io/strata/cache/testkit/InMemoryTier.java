@@ -262,12 +262,17 @@ public final class InMemoryTier<V> implements CacheTier<String, V> {
   }
 
   @Override
-  public Map<String, TierLease<V>> lease(Collection<? extends String> keys, boolean wait) {
+  public Map<String, TierLease<V>> lease(Collection<? extends String> keys, boolean refresh) {
     fault();
     long now = context.ticker().read();
     Map<String, TierLease<V>> answers = new HashMap<>();
     synchronized (store) {
       for (String key : keys) {
+        CacheEntry<V> stored = refresh ? null : read(key);
+        if (stored != null && stored.isFresh(now)) {
+          answers.put(key, TierLease.found(stored)); // stored since the load's read
+          continue;
+        }
         Lease held = store.leases.get(prefix + key);
         if (held != null && held.until - now > 0) {
           answers.put(key, TierLease.shared(held.token));

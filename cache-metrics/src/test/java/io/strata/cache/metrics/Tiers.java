@@ -111,9 +111,9 @@ final class Tiers {
 
     @Override
     public Map<String, io.strata.cache.TierLease<String>> lease(
-        Collection<? extends String> keys, boolean wait) {
+        Collection<? extends String> keys, boolean refresh) {
       hop();
-      return tier.lease(keys, wait);
+      return tier.lease(keys, refresh);
     }
 
     @Override
