@@ -12,7 +12,8 @@ import java.util.Objects;
  *
  * <p><b>Layout.</b> Each entry is one hash at {@code <prefix><cache name>:<key text>} with the
  * codec's bytes in field {@code b}, the codec id in {@code ct}, a format version and the entry's
- * metadata, written with its TTL in one atomic step; see the module README.
+ * metadata, written with its TTL in one atomic step; see the module README. A load's lease is a
+ * string at {@code <prefix>:lease:{<entry key>}}, in the entry's Cluster slot.
  *
  * <p><b>Failures.</b> A Redis that is down, slow or returns something unreadable never fails a
  * cache call: reads become misses and writes are not taken (counted; a {@code put} or {@code
@@ -29,6 +30,9 @@ public final class RedisTier {
 
   /** Default largest value written or read, in bytes: 1 MiB. */
   public static final int DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
+
+  /** Default life of a load's lease: 30 s. See {@link Builder#loadLease}. */
+  public static final Duration DEFAULT_LOAD_LEASE = Duration.ofSeconds(30);
 
   private RedisTier() {}
 
@@ -59,7 +63,7 @@ public final class RedisTier {
     private String prefix = DEFAULT_PREFIX;
     private int maxValueBytes = DEFAULT_MAX_VALUE_BYTES;
     private CircuitBreakerConfig breaker = CircuitBreakerConfig.defaults();
-    private Duration lease = Duration.ZERO;
+    private Duration loadLease = DEFAULT_LOAD_LEASE;
     private Duration maxLeaseWait = Duration.ZERO;
 
     private Builder(RedisCacheClient client, KeyMapper<K> keys, Codec<V> codec) {
@@ -102,22 +106,43 @@ public final class RedisTier {
     }
 
     /**
-     * Turns on the distributed stampede guard: on a Redis miss, the first instance to ask takes a
-     * lease on the key (kept in the key itself, expiring after {@code lease}) and loads; other
-     * instances asking meanwhile wait up to {@code maxWait} for its value to appear in Redis, then
-     * load themselves. A holder that dies only delays the others until its lease expires. Applies
-     * to single-key reads; off by default. Choose a lease longer than a typical load.
+     * Sets how long a load's lease lives in Redis; default 30 s. Every load takes a lease on its
+     * keys when it misses, and stores its value in Redis only if no change of the key (a put, an
+     * invalidation, another load's store, on any instance) removed the lease since: so a load that
+     * read the source before a change never writes the older value back. A load that takes longer
+     * than this cannot store its value in Redis: its store is refused as if the key had changed
+     * (the value is then kept in no tier). A lease whose holder died delays waiting instances
+     * ({@link #stampedeGuard}) at most this long. Choose it well above the slowest load.
      *
-     * @throws IllegalArgumentException if either duration is not positive
+     * @throws IllegalArgumentException if {@code lease} is not positive or under a millisecond
      */
-    public Builder<K, V> stampedeGuard(Duration lease, Duration maxWait) {
+    public Builder<K, V> loadLease(Duration lease) {
       Objects.requireNonNull(lease, "lease");
-      Objects.requireNonNull(maxWait, "maxWait");
-      if (lease.isNegative() || lease.isZero() || maxWait.isNegative() || maxWait.isZero()) {
+      if (lease.toMillis() < 1) {
         throw new IllegalArgumentException(
-            "stampedeGuard needs a positive lease and wait, but got " + lease + " and " + maxWait);
+            "loadLease must be at least 1 ms, longer than the slowest load (default "
+                + DEFAULT_LOAD_LEASE + "), but was " + lease);
       }
-      this.lease = lease;
+      this.loadLease = lease;
+      return this;
+    }
+
+    /**
+     * Turns on the distributed stampede guard: on a miss of a single key whose lease another
+     * instance holds (it is loading the key), wait up to {@code maxWait} for its value to appear
+     * in Redis instead of loading too; if the holder gives up or dies, its lease is taken here and
+     * this instance loads. Past {@code maxWait}, this instance loads anyway. Off by default;
+     * bulk loads, refreshes and peeks never wait.
+     *
+     * @throws IllegalArgumentException if {@code maxWait} is not positive or under a millisecond
+     */
+    public Builder<K, V> stampedeGuard(Duration maxWait) {
+      Objects.requireNonNull(maxWait, "maxWait");
+      if (maxWait.toMillis() < 1) {
+        throw new IllegalArgumentException(
+            "stampedeGuard needs a maxWait of at least 1 ms, such as Duration.ofSeconds(2), but"
+                + " was " + maxWait);
+      }
       this.maxLeaseWait = maxWait;
       return this;
     }
@@ -127,7 +152,7 @@ public final class RedisTier {
       String prefix = this.prefix;
       int maxValueBytes = this.maxValueBytes;
       CircuitBreakerConfig breaker = this.breaker;
-      Duration lease = this.lease;
+      Duration loadLease = this.loadLease;
       Duration maxLeaseWait = this.maxLeaseWait;
       return context ->
           new RedisCacheTier<>(
@@ -141,7 +166,7 @@ public final class RedisTier {
                   breaker.failureThreshold(),
                   breaker.openDuration(),
                   breaker.maxOpenDuration(),
-                  lease,
+                  loadLease,
                   maxLeaseWait));
     }
   }

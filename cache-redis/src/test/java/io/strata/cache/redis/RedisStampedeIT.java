@@ -44,7 +44,8 @@ class RedisStampedeIT {
         MultiLevelCache.<String, String>builder("guarded")
             .tier(
                 RedisTier.builder(client, KeyMapper.strings(), Codec.utf8())
-                    .stampedeGuard(Duration.ofSeconds(3), Duration.ofSeconds(5))
+                    .loadLease(Duration.ofSeconds(3))
+                    .stampedeGuard(Duration.ofSeconds(5))
                     .build())
             .loader(
                 key -> {
@@ -92,7 +93,7 @@ class RedisStampedeIT {
   void whenTheLeaseHolderDies_theOthersLoadAfterItExpires() {
     MultiLevelCache<String, String> cache = instance(Duration.ZERO);
     // A holder that took the lease and died: the lease is in Redis, nobody will write the value.
-    REDIS.server().command("SET", "strata::lease:guarded:orphan", "dead-holder", "PX", "1000");
+    REDIS.server().command("SET", "strata::lease:{strata:guarded:orphan}", "dead-holder", "PX", "1000");
 
     long start = System.nanoTime();
     assertThat(cache.get("orphan")).isEqualTo("loaded-orphan");

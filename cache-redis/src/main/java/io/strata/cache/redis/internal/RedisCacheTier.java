@@ -7,6 +7,7 @@ import io.lettuce.core.ScanArgs;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisKeyCommands;
+import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.protocol.AsyncCommand;
 import io.lettuce.core.protocol.RedisCommand;
@@ -16,21 +17,27 @@ import io.strata.cache.CacheTier;
 import io.strata.cache.Ticker;
 import io.strata.cache.TierContext;
 import io.strata.cache.TierHealth;
+import io.strata.cache.TierLease;
 import io.strata.cache.TierUnavailableException;
 import io.strata.cache.codec.Codec;
 import io.strata.cache.codec.CodecException;
 import io.strata.cache.redis.KeyMapper;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -39,7 +46,14 @@ import org.slf4j.LoggerFactory;
 /**
  * The Redis tier of one cache. Reads and writes are Lua scripts (see {@link Scripts}), batches are
  * dispatched with one flush, and every call is bounded by the command timeout. A breaker stops
- * traffic to a Redis that keeps failing. Thread-safe.
+ * traffic to a Redis that keeps failing; every method then throws a {@link
+ * TierUnavailableException}, which the cache counts and never passes to its caller.
+ *
+ * <p>Loads store under leases: a lease key beside each entry holds the token of the load under
+ * way, every change of the key (put, invalidate, invalidateAll, another load's store) deletes it,
+ * and a load's store ({@link #putLeased}) writes only while its token is still there. So a load
+ * that read the source before a change of its key, on any instance, never writes its older value
+ * back into Redis. Reads never take a lease. Thread-safe.
  */
 public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
 
@@ -48,6 +62,9 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
 
   private static final Logger LOG = LoggerFactory.getLogger(RedisCacheTier.class);
   private static final int BATCH = 512;
+  private static final long FIRST_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+  private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+  private static final SecureRandom TOKENS = new SecureRandom();
 
   /** What the public builder configured. */
   public record Settings<K, V>(
@@ -58,7 +75,7 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
       int failureThreshold,
       Duration openDuration,
       Duration maxOpenDuration,
-      Duration lease,
+      Duration loadLease,
       Duration maxLeaseWait) {}
 
   /**
@@ -99,8 +116,8 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
   private volatile @Nullable OutageCause outageCause;
   /** When the current outage began (System.nanoTime), for the "works again after" line. */
   private volatile long outageStartedNanos;
-  /** Leases this tier took and has not yet released by writing; forgotten when they expire. */
-  private final java.util.concurrent.ConcurrentMap<String, Boolean> leasesHeld;
+  /** {@code <prefix>:lease:{}}: a lease key is this, the entry key, then '}'. */
+  private final byte[] leaseSpace;
 
   public RedisCacheTier(RedisLink link, TierContext<K> context, Settings<K, V> settings) {
     this.link = link;
@@ -110,6 +127,7 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
     this.ticker = context.ticker();
     this.observer = context.observer();
     this.namespace = (settings.prefix() + cacheName + ":").getBytes(StandardCharsets.UTF_8);
+    this.leaseSpace = (settings.prefix() + ":lease:{").getBytes(StandardCharsets.UTF_8);
     // Lettuce times the command out itself; the margin only covers its timer's granularity.
     this.timeoutNanos = link.commandTimeout().toNanos() + TimeUnit.MILLISECONDS.toNanos(50);
     this.breaker =
@@ -138,15 +156,6 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
                 }
               }
             });
-    // Bounded and expiring: a lease whose load never wrote (failed, or found nothing) lapses.
-    this.leasesHeld =
-        settings.lease().isZero()
-            ? new java.util.concurrent.ConcurrentHashMap<>()
-            : com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
-                .expireAfterWrite(settings.lease())
-                .maximumSize(100_000)
-                .<String, Boolean>build()
-                .asMap();
     // Last: it may suspend the local tier at once, until the namespace is tracked.
     this.invalidations =
         link.tracking()
@@ -162,69 +171,10 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
     return NAME;
   }
 
+  /** A plain read: it never takes a lease nor waits for one, so a peek costs one command. */
   @Override
   public @Nullable CacheEntry<V> get(K key) {
-    if (settings.lease().isZero()) {
-      return getAll(List.of(key)).get(key);
-    }
-    return getWithLease(key);
-  }
-
-  /**
-   * The distributed stampede guard: on a miss, the first instance takes a lease (a key outside the
-   * tracked namespace, so taking it invalidates nothing) and loads; the others poll for the value
-   * for up to {@code maxLeaseWait}, taking the lease themselves if it expires, then load anyway.
-   */
-  private @Nullable CacheEntry<V> getWithLease(K key) {
-    StatefulConnection<byte[], byte[]> connection = connectionOrFail();
-    byte[] redisKey = redisKey(key);
-    byte[] leaseKey = leaseKey(key);
-    String token = java.util.UUID.randomUUID().toString();
-    long leaseMillis = Math.max(1, settings.lease().toMillis());
-    long deadline = System.nanoTime() + settings.maxLeaseWait().toNanos();
-    long pause = TimeUnit.MILLISECONDS.toNanos(2);
-    if (!breaker.tryAcquire()) {
-      throw SKIPPED;
-    }
-    do {
-      Object reply =
-          run(connection, 1, (i, eval) -> Scripts.read(redisKey, settings.maxValueBytes(), eval))
-              .get(0);
-      List<byte[]> toDelete = new ArrayList<>(1);
-      CacheEntry<V> entry = readReply(reply, ticker.read(), redisKey, toDelete);
-      deleteQuietly(toDelete);
-      if (entry != null) {
-        return entry;
-      }
-      if (!breaker.tryAcquire()) {
-        return null;
-      }
-      Object taken =
-          run(connection, 1, (i, eval) -> Scripts.takeLease(leaseKey, token, leaseMillis)).get(0);
-      if ("OK".equals(taken)) {
-        leasesHeld.put(new String(leaseKey, StandardCharsets.ISO_8859_1), Boolean.TRUE);
-        return null; // this caller loads; its write releases the lease
-      }
-      long left = deadline - System.nanoTime();
-      if (left <= 0) {
-        return null; // waited long enough: load here too
-      }
-      java.util.concurrent.locks.LockSupport.parkNanos(Math.min(pause, left));
-      if (Thread.currentThread().isInterrupted()) {
-        return null;
-      }
-      pause = Math.min(pause * 2, TimeUnit.MILLISECONDS.toNanos(50));
-    } while (breaker.tryAcquire());
-    return null;
-  }
-
-  /**
-   * Returns {@code <prefix>:lease:<cache>:<key>}: cache names hold no ':', so no tracked namespace
-   * ({@code <prefix><cache>:}) contains it.
-   */
-  private byte[] leaseKey(K key) {
-    return (settings.prefix() + ":lease:" + cacheName + ":" + settings.keys().toText(key))
-        .getBytes(StandardCharsets.UTF_8);
+    return getAll(List.of(key)).get(key);
   }
 
   @Override
@@ -255,57 +205,262 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
 
   @Override
   public void put(K key, CacheEntry<V> entry) {
-    putAll(Map.of(key, entry));
+    store(Map.of(key, entry), Map.of());
   }
 
   @Override
   public void putAll(Map<? extends K, CacheEntry<V>> entries) {
+    store(entries, Map.of());
+  }
+
+  /**
+   * Takes a lease per key, all in one batch with one flush: a token of this call's, set with {@code
+   * SET NX PX loadLease} beside each entry (outside every tracked namespace, so taking it tells no
+   * instance anything, this one included). A key whose lease is held elsewhere answers {@code
+   * shared} with the holder's token; with the stampede guard on, a {@code wait}ing caller of one
+   * such key polls (2 ms, doubling to 50 ms) for up to {@code maxWait} for a fresh entry ({@code
+   * found}) or a free lease ({@code held}). Keys whose lease cannot share their slot on a Cluster
+   * are left out. Thread-safe.
+   *
+   * @throws TierUnavailableException if the breaker is open or Redis fails (no lease is held then:
+   *     any this call set expire after {@code loadLease})
+   */
+  @Override
+  public Map<K, TierLease<V>> lease(Collection<? extends K> keys, boolean wait) {
+    List<K> leased = new ArrayList<>(keys.size());
+    List<byte[]> leaseKeys = new ArrayList<>(keys.size());
+    for (K key : keys) {
+      byte[] leaseKey = leaseKeyOf(redisKey(key));
+      if (leaseKey != null) {
+        leased.add(key);
+        leaseKeys.add(leaseKey);
+      }
+    }
+    if (leased.isEmpty()) {
+      return Map.of();
+    }
+    StatefulConnection<byte[], byte[]> connection = connectionOrFail();
+    if (!breaker.tryAcquire()) {
+      throw SKIPPED;
+    }
+    // One token per call: it only has to tell this load from every other one.
+    String token = newToken();
+    long leaseMillis = settings.loadLease().toMillis();
+    List<Object> replies =
+        run(
+            connection,
+            leased.size(),
+            (i, eval) -> Scripts.lease(leaseKeys.get(i), token, leaseMillis, eval));
+    Map<K, TierLease<V>> answer = new HashMap<>(leased.size() * 2);
+    RedisCommandExecutionException failed = null;
+    for (int i = 0; i < leased.size(); i++) {
+      if (replies.get(i) instanceof RedisCommandExecutionException error) {
+        failed = error; // a lease key of another type: the caller gets no lease at all
+      } else {
+        answer.put(leased.get(i), leaseReply(replies.get(i), token));
+      }
+    }
+    if (failed != null) {
+      try {
+        release(answer);
+      } catch (RuntimeException e) {
+        LOG.debug("Could not give back the leases of a failed call of cache '{}'", cacheName, e);
+      }
+      throw failed;
+    }
+    if (wait && keys.size() == 1 && !settings.maxLeaseWait().isZero()) {
+      TierLease<V> only = answer.get(leased.get(0));
+      if (!only.isHeld()) {
+        answer.put(
+            leased.get(0), awaitHolder(connection, leased.get(0), leaseKeys.get(0), token, only));
+      }
+    }
+    return answer;
+  }
+
+  /**
+   * The distributed stampede guard: polls until the holder's value is there, its lease is free and
+   * taken here (it gave up, or died and its lease expired), or {@code maxLeaseWait} passed. Stale
+   * entries do not end the wait: the holder is renewing them.
+   */
+  private TierLease<V> awaitHolder(
+      StatefulConnection<byte[], byte[]> connection,
+      K key,
+      byte[] leaseKey,
+      String token,
+      TierLease<V> shared) {
+    byte[] redisKey = redisKey(key);
+    long leaseMillis = settings.loadLease().toMillis();
+    long deadline = System.nanoTime() + settings.maxLeaseWait().toNanos();
+    long pause = FIRST_POLL_NANOS;
+    TierLease<V> current = shared;
+    while (true) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return current;
+      }
+      LockSupport.parkNanos(Math.min(pause, left));
+      if (Thread.currentThread().isInterrupted()) {
+        return current;
+      }
+      pause = Math.min(pause * 2, MAX_POLL_NANOS);
+      if (!breaker.tryAcquire()) {
+        return current;
+      }
+      Object reply =
+          run(connection, 1, (i, eval) -> Scripts.read(redisKey, settings.maxValueBytes(), eval))
+              .get(0);
+      long now = ticker.read();
+      List<byte[]> toDelete = new ArrayList<>(1);
+      CacheEntry<V> entry = readReply(reply, now, redisKey, toDelete);
+      deleteQuietly(toDelete);
+      if (entry != null && entry.isFresh(now)) {
+        return TierLease.found(entry);
+      }
+      if (!breaker.tryAcquire()) {
+        return current;
+      }
+      Object taken =
+          run(connection, 1, (i, eval) -> Scripts.lease(leaseKey, token, leaseMillis, eval))
+              .get(0);
+      if (taken instanceof RedisCommandExecutionException error) {
+        throw error;
+      }
+      current = leaseReply(taken, token);
+      if (current.isHeld()) {
+        return current;
+      }
+    }
+  }
+
+  private TierLease<V> leaseReply(Object reply, String token) {
+    if (reply instanceof List<?> parts && !parts.isEmpty() && parts.get(0) instanceof Long taken) {
+      if (taken == 1L) {
+        return TierLease.held(token);
+      }
+      if (parts.size() == 2 && parts.get(1) instanceof byte[] holder) {
+        return TierLease.shared(new String(holder, StandardCharsets.UTF_8));
+      }
+    }
+    throw new IllegalStateException("unexpected reply to the lease script: " + reply);
+  }
+
+  /**
+   * Stores each entry that has a lease token (held or shared) only if that token still holds its
+   * lease, and ends the lease; the others as {@link #putAll} does. All in one batch with one flush.
+   * A value over {@code maxValueBytes} under a lease is not written and its entry is left alone
+   * (it may hold a newer value by now): its lease is given back instead, and the key counts as
+   * refused only if the lease was already gone. Thread-safe.
+   *
+   * @return the keys whose lease no longer held their token: changed since the load began, stored
+   *     by another load under the same lease, or expired after {@code loadLease}
+   * @throws TierUnavailableException if the breaker is open or Redis fails
+   */
+  @Override
+  public Set<K> putLeased(
+      Map<? extends K, CacheEntry<V>> entries, Map<? extends K, TierLease<V>> leases) {
+    return store(entries, leases);
+  }
+
+  /**
+   * Writes {@code entries}, those with a lease in {@code leases} under it, in one batch; returns
+   * the leased keys that were refused.
+   */
+  private Set<K> store(
+      Map<? extends K, CacheEntry<V>> entries, Map<? extends K, TierLease<V>> leases) {
     long now = ticker.read();
-    List<byte[]> keys = new ArrayList<>(entries.size());
-    List<EntryFormat.Encoded> writes = new ArrayList<>(entries.size());
-    List<byte[]> toDelete = new ArrayList<>();
+    // Per command: the key whose lease it checks (null when it checks none), and the command.
+    List<@Nullable K> checked = new ArrayList<>(entries.size());
+    List<Function<Boolean, AsyncCommand<byte[], byte[], ?>>> commands =
+        new ArrayList<>(entries.size());
     for (Map.Entry<? extends K, CacheEntry<V>> mapping : entries.entrySet()) {
-      byte[] key = redisKey(mapping.getKey());
+      K key = mapping.getKey();
+      byte[] redisKey = redisKey(key);
+      byte[] leaseKey = leaseKeyOf(redisKey);
+      TierLease<V> lease = leases.get(key);
+      String token = lease == null || leaseKey == null ? null : lease.token();
       CacheEntry<V> entry = mapping.getValue();
       V value = entry.value();
       byte[] bytes = value == null ? null : settings.codec().encode(value);
-      if (bytes != null && bytes.length > settings.maxValueBytes()) {
+      boolean tooLarge = bytes != null && bytes.length > settings.maxValueBytes();
+      if (tooLarge) {
         tooLarge(bytes.length);
-        // The previous value must not outlive the one that replaced it.
-        toDelete.add(key);
-        continue;
       }
-      EntryFormat.Encoded encoded = EntryFormat.encode(entry, bytes, settings.codec().id(), now);
+      EntryFormat.Encoded encoded =
+          tooLarge ? null : EntryFormat.encode(entry, bytes, settings.codec().id(), now);
       if (encoded == null) {
-        toDelete.add(key);
-        continue;
-      }
-      keys.add(key);
-      writes.add(encoded);
-      if (!leasesHeld.isEmpty()) {
-        byte[] lease = leaseKey(mapping.getKey());
-        if (leasesHeld.remove(new String(lease, StandardCharsets.ISO_8859_1)) != null) {
-          toDelete.add(lease); // the value is there: waiters stop waiting on their next poll
+        if (token != null) {
+          checked.add(key);
+          commands.add(eval -> Scripts.release(leaseKey, token, eval));
+        } else {
+          // The previous value must not outlive the one that replaced it.
+          checked.add(null);
+          commands.add(eval -> unlinkWithLease(redisKey, leaseKey));
         }
+      } else if (token != null) {
+        checked.add(key);
+        commands.add(eval -> Scripts.fill(redisKey, leaseKey, token, encoded, eval));
+      } else {
+        checked.add(null);
+        commands.add(eval -> Scripts.write(redisKey, leaseKey, encoded, eval));
       }
     }
-    if (keys.isEmpty() && toDelete.isEmpty()) {
-      return;
+    if (commands.isEmpty()) {
+      return Set.of();
     }
     StatefulConnection<byte[], byte[]> connection = connectionOrFail();
     if (!breaker.tryAcquire()) {
       throw SKIPPED; // the cache counts the dropped write and journals a change
     }
     // Deletions and writes go in one batch: their keys differ, so their order does not matter.
-    int writeCount = keys.size();
+    List<Object> replies =
+        run(connection, commands.size(), (i, eval) -> commands.get(i).apply(eval));
+    Set<K> refused = new HashSet<>();
+    for (int i = 0; i < replies.size(); i++) {
+      Object reply = replies.get(i);
+      if (reply instanceof RedisCommandExecutionException error) {
+        throw error;
+      }
+      K key = checked.get(i);
+      if (key != null && Long.valueOf(0).equals(reply)) {
+        refused.add(key);
+      }
+    }
+    return refused;
+  }
+
+  /**
+   * Gives back the held leases among {@code leases}, each only if it still holds this load's token
+   * (it may have expired and been taken by another load since); one batch. Thread-safe.
+   *
+   * @throws TierUnavailableException if the breaker is open or Redis fails: the leases then expire
+   *     after {@code loadLease}
+   */
+  @Override
+  public void release(Map<? extends K, TierLease<V>> leases) {
+    List<byte[]> leaseKeys = new ArrayList<>(leases.size());
+    List<String> tokens = new ArrayList<>(leases.size());
+    leases.forEach(
+        (key, lease) -> {
+          String token = lease.token();
+          byte[] leaseKey = lease.isHeld() && token != null ? leaseKeyOf(redisKey(key)) : null;
+          if (leaseKey != null) {
+            leaseKeys.add(leaseKey);
+            tokens.add(token);
+          }
+        });
+    if (leaseKeys.isEmpty()) {
+      return;
+    }
+    StatefulConnection<byte[], byte[]> connection = connectionOrFail();
+    if (!breaker.tryAcquire()) {
+      throw SKIPPED;
+    }
     List<Object> replies =
         run(
             connection,
-            writeCount + toDelete.size(),
-            (i, eval) ->
-                i < writeCount
-                    ? Scripts.write(keys.get(i), writes.get(i), eval)
-                    : Scripts.unlink(toDelete.get(i - writeCount)));
+            leaseKeys.size(),
+            (i, eval) -> Scripts.release(leaseKeys.get(i), tokens.get(i), eval));
     for (Object reply : replies) {
       if (reply instanceof RedisCommandExecutionException error) {
         throw error;
@@ -320,7 +475,9 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
       throw SKIPPED;
     }
     byte[] redisKey = redisKey(key);
-    run(connection, 1, (i, eval) -> Scripts.unlink(redisKey));
+    byte[] leaseKey = leaseKeyOf(redisKey);
+    // The lease goes in the same command: a load under way must not store what it read before.
+    run(connection, 1, (i, eval) -> unlinkWithLease(redisKey, leaseKey));
   }
 
   @Override
@@ -333,19 +490,13 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
         connection instanceof StatefulRedisClusterConnection<byte[], byte[]> cluster
             ? cluster.sync()
             : ((StatefulRedisConnection<byte[], byte[]>) connection).sync();
-    ScanArgs match = ScanArgs.Builder.matches(globEscape(namespace)).limit(1000);
+    byte[] leases = new byte[leaseSpace.length + namespace.length];
+    System.arraycopy(leaseSpace, 0, leases, 0, leaseSpace.length);
+    System.arraycopy(namespace, 0, leases, leaseSpace.length, namespace.length);
     try {
-      KeyScanCursor<byte[]> cursor = commands.scan(match);
-      while (true) {
-        if (!cursor.getKeys().isEmpty()) {
-          commands.unlink(cursor.getKeys().toArray(new byte[0][]));
-        }
-        if (cursor.isFinished()) {
-          break;
-        }
-        // Cluster scans need the cursor object itself: it remembers which node comes next.
-        cursor = commands.scan(cursor, match);
-      }
+      unlinkAll(commands, namespace);
+      // After the entries: a load that leased before this call must not store what it read.
+      unlinkAll(commands, leases);
       // Every instance tracks the namespace itself: touching it tells them all to flush,
       // including entries whose keys were already gone from Redis.
       run(connection, 1, (i, eval) -> Scripts.touch(namespace));
@@ -354,6 +505,22 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
     } catch (RedisException e) {
       breaker.onFailure(e);
       throw new UnavailableException("Redis failed during invalidateAll of cache '" + cacheName + "'", e);
+    }
+  }
+
+  /** SCAN + UNLINK, a page at a time, of every key starting with {@code start}, on every master. */
+  private static void unlinkAll(RedisKeyCommands<byte[], byte[]> commands, byte[] start) {
+    ScanArgs match = ScanArgs.Builder.matches(globEscape(start)).limit(1000);
+    KeyScanCursor<byte[]> cursor = commands.scan(match);
+    while (true) {
+      if (!cursor.getKeys().isEmpty()) {
+        commands.unlink(cursor.getKeys().toArray(new byte[0][]));
+      }
+      if (cursor.isFinished()) {
+        return;
+      }
+      // Cluster scans need the cursor object itself: it remembers which node comes next.
+      cursor = commands.scan(cursor, match);
     }
   }
 
@@ -636,6 +803,35 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
     System.arraycopy(namespace, 0, full, 0, namespace.length);
     System.arraycopy(text, 0, full, namespace.length, text.length);
     return full;
+  }
+
+  /**
+   * Returns the lease key of {@code redisKey}, {@code <prefix>:lease:{<redisKey>}}: cache names
+   * hold no ':', so no tracked namespace ({@code <prefix><cache>:}) contains it, and the braces put
+   * it in the entry's Cluster slot, so that one script sees both. Returns null on a Cluster for the
+   * rare entry key whose own braces send it to another slot: that key gets no lease.
+   */
+  private byte @Nullable [] leaseKeyOf(byte[] redisKey) {
+    byte[] lease = new byte[leaseSpace.length + redisKey.length + 1];
+    System.arraycopy(leaseSpace, 0, lease, 0, leaseSpace.length);
+    System.arraycopy(redisKey, 0, lease, leaseSpace.length, redisKey.length);
+    lease[lease.length - 1] = '}';
+    if (link.isCluster() && SlotHash.getSlot(lease) != SlotHash.getSlot(redisKey)) {
+      return null;
+    }
+    return lease;
+  }
+
+  private static AsyncCommand<byte[], byte[], Long> unlinkWithLease(
+      byte[] redisKey, byte @Nullable [] leaseKey) {
+    return leaseKey == null ? Scripts.unlink(redisKey) : Scripts.unlink(redisKey, leaseKey);
+  }
+
+  /** Returns 128 random bits as hex: unique across instances without coordination. */
+  private static String newToken() {
+    byte[] bits = new byte[16];
+    TOKENS.nextBytes(bits);
+    return HexFormat.of().formatHex(bits);
   }
 
   /** Escapes glob characters so that SCAN MATCH takes the namespace literally. */

@@ -219,6 +219,11 @@ public final class RedisLink implements AutoCloseable {
     return new RedisException("not connected to Redis", lastConnectFailure);
   }
 
+  /** Returns whether this link talks to a Redis Cluster, where multi-key commands need one slot. */
+  public boolean isCluster() {
+    return settings.cluster();
+  }
+
   /** Returns the command timeout: what one call to Redis may add to a cache call. */
   public Duration commandTimeout() {
     return settings.commandTimeout();

@@ -4,7 +4,6 @@ import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.output.CommandOutput;
 import io.lettuce.core.output.IntegerOutput;
 import io.lettuce.core.output.NestedMultiOutput;
-import io.lettuce.core.output.StatusOutput;
 import io.lettuce.core.protocol.AsyncCommand;
 import io.lettuce.core.protocol.Command;
 import io.lettuce.core.protocol.CommandArgs;
@@ -14,11 +13,13 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The two Lua scripts of the data path, sent as EVALSHA (EVAL when the server does not know them
- * yet). A script runs atomically and is one command: a write is one round trip that cannot leave a
- * key without a TTL, and a read sees the fields and the TTL of the same instant.
+ * The Lua scripts of the data path and of load leases, sent as EVALSHA (EVAL when the server does
+ * not know them yet). A script runs atomically and is one command: a write is one round trip that
+ * cannot leave a key without a TTL, a read sees the fields and the TTL of the same instant, and a
+ * load's store checks its lease and writes in one step.
  */
 final class Scripts {
 
@@ -40,13 +41,16 @@ final class Scripts {
       """;
 
   /**
-   * KEYS[1] = entry key, ARGV[1] = TTL in ms, ARGV[2] = n, ARGV[3..2+n] = the optional fields this
-   * entry lacks, then field, value pairs. Removes what a previous entry left of those fields (a
-   * value of another type is deleted whole), writes the fields and sets the TTL. Not DEL first:
-   * freeing and rebuilding the hash made every write a third slower on the server.
+   * KEYS[1] = entry key, KEYS[2] (optional) = its lease key, ARGV[1] = TTL in ms, ARGV[2] = n,
+   * ARGV[3..2+n] = the optional fields this entry lacks, then field, value pairs. Removes what a
+   * previous entry left of those fields (a value of another type is deleted whole), writes the
+   * fields and sets the TTL. Not DEL first: freeing and rebuilding the hash made every write a
+   * third slower on the server. Deleting the lease refuses the stores of loads under way: they may
+   * have read the source before this value was written.
    */
   static final String WRITE =
       """
+      if KEYS[2] then redis.call('DEL', KEYS[2]) end
       local n = tonumber(ARGV[2])
       if type(redis.pcall('HDEL', KEYS[1], unpack(ARGV, 3, 2 + n))) == 'table' then
         redis.call('DEL', KEYS[1])
@@ -56,11 +60,54 @@ final class Scripts {
       return 1
       """;
 
+  /**
+   * A load's store: KEYS[1] = entry key, KEYS[2] = its lease key, ARGV[1] = the lease token, then
+   * the arguments of {@link #WRITE}. Writes as WRITE does only while the lease still holds that
+   * token, and ends the lease; returns 0 (writing nothing) when any change of the key since the
+   * lease was taken removed it, or when it expired.
+   */
+  static final String FILL =
+      """
+      if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+      redis.call('DEL', KEYS[2])
+      local n = tonumber(ARGV[3])
+      if type(redis.pcall('HDEL', KEYS[1], unpack(ARGV, 4, 3 + n))) == 'table' then
+        redis.call('DEL', KEYS[1])
+      end
+      redis.call('HSET', KEYS[1], unpack(ARGV, 4 + n))
+      redis.call('PEXPIRE', KEYS[1], ARGV[2])
+      return 1
+      """;
+
+  /**
+   * KEYS[1] = lease key, ARGV[1] = a new token, ARGV[2] = the lease's life in ms. Returns {1} when
+   * this caller took the lease, else {0, token of the holder}. One script, so that the holder read
+   * is the one that refused the SET.
+   */
+  static final String LEASE =
+      """
+      if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1} end
+      return {0, redis.call('GET', KEYS[1])}
+      """;
+
+  /**
+   * KEYS[1] = lease key, ARGV[1] = token. Ends the lease if it still holds the token (never one
+   * another load took since it expired); returns 1 if it did, else 0.
+   */
+  static final String RELEASE =
+      """
+      if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) return 1 end
+      return 0
+      """;
+
   static final String TOUCH =
       "redis.call('set', KEYS[1], '1') redis.call('del', KEYS[1]) return 1";
 
   private static final String READ_SHA = sha1(READ);
   private static final String WRITE_SHA = sha1(WRITE);
+  private static final String FILL_SHA = sha1(FILL);
+  private static final String LEASE_SHA = sha1(LEASE);
+  private static final String RELEASE_SHA = sha1(RELEASE);
 
   private Scripts() {}
 
@@ -70,22 +117,46 @@ final class Scripts {
     return command(eval, new NestedMultiOutput<>(ByteArrayCodec.INSTANCE), args);
   }
 
-  /** {@code SET key token NX PX ttl}: answers "OK" to the one caller that takes the lease. */
-  static AsyncCommand<byte[], byte[], String> takeLease(byte[] key, String token, long ttlMillis) {
-    CommandArgs<byte[], byte[]> args =
-        new CommandArgs<>(ByteArrayCodec.INSTANCE)
-            .addKey(key)
-            .add(token)
-            .add("NX")
-            .add("PX")
-            .add(ttlMillis);
-    return new AsyncCommand<>(
-        new Command<>(CommandType.SET, new StatusOutput<>(ByteArrayCodec.INSTANCE), args));
+  /** Takes the lease at {@code leaseKey} for {@code token}; see {@link #LEASE}. */
+  static AsyncCommand<byte[], byte[], List<Object>> lease(
+      byte[] leaseKey, String token, long ttlMillis, boolean eval) {
+    CommandArgs<byte[], byte[]> args = scriptArgs(eval, LEASE, LEASE_SHA, leaseKey);
+    args.add(token);
+    args.add(ttlMillis);
+    return command(eval, new NestedMultiOutput<>(ByteArrayCodec.INSTANCE), args);
   }
 
+  /** Ends the lease at {@code leaseKey} if {@code token} still holds it; see {@link #RELEASE}. */
+  static AsyncCommand<byte[], byte[], Long> release(byte[] leaseKey, String token, boolean eval) {
+    CommandArgs<byte[], byte[]> args = scriptArgs(eval, RELEASE, RELEASE_SHA, leaseKey);
+    args.add(token);
+    return command(eval, new IntegerOutput<>(ByteArrayCodec.INSTANCE), args);
+  }
+
+  /** Stores {@code entry} under the lease {@code token}; see {@link #FILL}. */
+  static AsyncCommand<byte[], byte[], Long> fill(
+      byte[] key, byte[] leaseKey, String token, EntryFormat.Encoded entry, boolean eval) {
+    CommandArgs<byte[], byte[]> args = scriptArgs(eval, FILL, FILL_SHA, key, leaseKey);
+    args.add(token);
+    addWriteArgs(args, entry);
+    return command(eval, new IntegerOutput<>(ByteArrayCodec.INSTANCE), args);
+  }
+
+  /**
+   * Writes {@code entry}; a non-null {@code leaseKey} (in the entry's slot) is deleted in the same
+   * step, so that loads under way cannot store over this write.
+   */
   static AsyncCommand<byte[], byte[], Long> write(
-      byte[] key, EntryFormat.Encoded entry, boolean eval) {
-    CommandArgs<byte[], byte[]> args = scriptArgs(eval, WRITE, WRITE_SHA, key);
+      byte[] key, byte @Nullable [] leaseKey, EntryFormat.Encoded entry, boolean eval) {
+    CommandArgs<byte[], byte[]> args =
+        leaseKey == null
+            ? scriptArgs(eval, WRITE, WRITE_SHA, key)
+            : scriptArgs(eval, WRITE, WRITE_SHA, key, leaseKey);
+    addWriteArgs(args, entry);
+    return command(eval, new IntegerOutput<>(ByteArrayCodec.INSTANCE), args);
+  }
+
+  private static void addWriteArgs(CommandArgs<byte[], byte[]> args, EntryFormat.Encoded entry) {
     args.add(entry.ttlMillis());
     args.add(entry.absent().size());
     for (byte[] name : entry.absent()) {
@@ -94,11 +165,14 @@ final class Scripts {
     for (byte[] field : entry.fields()) {
       args.add(field);
     }
-    return command(eval, new IntegerOutput<>(ByteArrayCodec.INSTANCE), args);
   }
 
-  static AsyncCommand<byte[], byte[], Long> unlink(byte[] key) {
-    CommandArgs<byte[], byte[]> args = new CommandArgs<>(ByteArrayCodec.INSTANCE).addKey(key);
+  /** {@code UNLINK} of {@code keys}, which must share one slot on a cluster. */
+  static AsyncCommand<byte[], byte[], Long> unlink(byte[]... keys) {
+    CommandArgs<byte[], byte[]> args = new CommandArgs<>(ByteArrayCodec.INSTANCE);
+    for (byte[] key : keys) {
+      args.addKey(key);
+    }
     return new AsyncCommand<>(
         new Command<>(CommandType.UNLINK, new IntegerOutput<>(ByteArrayCodec.INSTANCE), args));
   }
@@ -120,12 +194,14 @@ final class Scripts {
   }
 
   private static CommandArgs<byte[], byte[]> scriptArgs(
-      boolean eval, String script, String sha, byte[] key) {
-    // numkeys before the key: cluster routing takes the slot from the first key argument.
-    return new CommandArgs<>(ByteArrayCodec.INSTANCE)
-        .add(eval ? script : sha)
-        .add(1)
-        .addKey(key);
+      boolean eval, String script, String sha, byte[]... keys) {
+    // numkeys before the keys: cluster routing takes the slot from the first key argument.
+    CommandArgs<byte[], byte[]> args =
+        new CommandArgs<>(ByteArrayCodec.INSTANCE).add(eval ? script : sha).add(keys.length);
+    for (byte[] key : keys) {
+      args.addKey(key);
+    }
+    return args;
   }
 
   private static <T> AsyncCommand<byte[], byte[], T> command(
