@@ -1,8 +1,13 @@
 package io.strata.cache.redis;
 
+import static io.strata.cache.redis.RecordingTierContext.entry;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lettuce.core.cluster.SlotHash;
+import io.strata.cache.CacheEntry;
+import io.strata.cache.CacheTier;
 import io.strata.cache.MultiLevelCache;
+import io.strata.cache.TierLease;
 import io.strata.cache.codec.Codec;
 import io.strata.cache.redis.harness.Await;
 import io.strata.cache.redis.harness.CloseAfterEach;
@@ -10,8 +15,11 @@ import io.strata.cache.redis.harness.RedisExtension;
 import io.strata.cache.redis.harness.RedisNode;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -101,5 +109,75 @@ class ClusterCoherenceIT {
             "strata:wiped:" + keys.get(1), "strata:wiped:" + keys.get(2));
       }
     }
+  }
+
+  @Test
+  void leasesAndLeasedStores_forKeysOnEveryShard_inOneBatch() {
+    RecordingTierContext contextA = new RecordingTierContext("leasing");
+    RecordingTierContext contextB = new RecordingTierContext("leasing");
+    CacheTier<String, String> a = clusterTier(contextA);
+    CacheTier<String, String> b = clusterTier(contextB);
+    List<String> keys = new ArrayList<>(keysOnEveryShard("leasing"));
+    for (int i = 0; i < 30; i++) {
+      keys.add("m" + i);
+    }
+
+    Map<String, TierLease<String>> leases = a.lease(keys, false);
+
+    assertThat(leases).containsOnlyKeys(keys);
+    assertThat(leases.values()).allMatch(TierLease::isHeld);
+    for (String key : keys) {
+      assertThat(nodeOf("strata::lease:{strata:leasing:" + key + "}"))
+          .as("the node of the lease of " + key)
+          .isEqualTo(nodeOf("strata:leasing:" + key));
+    }
+    b.invalidate(keys.get(0));
+    b.put(keys.get(1), entry("new"));
+    Map<String, CacheEntry<String>> loaded = new LinkedHashMap<>();
+    keys.forEach(key -> loaded.put(key, entry("loaded-" + key)));
+
+    assertThat(a.putLeased(loaded, leases)).containsExactlyInAnyOrder(keys.get(0), keys.get(1));
+
+    Map<String, CacheEntry<String>> stored = b.getAll(keys);
+    assertThat(stored).doesNotContainKey(keys.get(0));
+    assertThat(stored.get(keys.get(1)).value()).isEqualTo("new");
+    for (String key : keys.subList(2, keys.size())) {
+      assertThat(stored.get(key).value()).isEqualTo("loaded-" + key);
+    }
+    for (RedisNode node : REDIS.nodes()) {
+      assertThat((List<?>) node.command("KEYS", "strata::lease:{strata:leasing:*"))
+          .as("leases left")
+          .isEmpty();
+    }
+  }
+
+  @Test
+  void aKeyWhoseBracesSendItsLeaseToAnotherSlot_getsNoLease_andIsStoredUnconditionally() {
+    CacheTier<String, String> a = clusterTier(new RecordingTierContext("braced"));
+    String key = "a}b";
+    assertThat(SlotHash.getSlot("strata::lease:{strata:braced:a}b}".getBytes(StandardCharsets.UTF_8)))
+        .as("precondition: the lease key's slot differs")
+        .isNotEqualTo(SlotHash.getSlot("strata:braced:a}b".getBytes(StandardCharsets.UTF_8)));
+
+    Map<String, TierLease<String>> leases = a.lease(List.of(key, "plain"), false);
+    assertThat(leases).containsOnlyKeys("plain");
+    a.release(leases);
+    for (RedisNode node : REDIS.nodes()) {
+      assertThat((List<?>) node.command("KEYS", "strata::lease:{strata:braced:*"))
+          .as("leases left after the release")
+          .isEmpty();
+    }
+    assertThat(a.putLeased(Map.of(key, entry("x")), Map.of())).isEmpty();
+
+    assertThat(a.get(key).value()).isEqualTo("x");
+    a.invalidate(key);
+    assertThat(a.get(key)).isNull();
+  }
+
+  private CacheTier<String, String> clusterTier(RecordingTierContext context) {
+    RedisCacheClient client =
+        toClose.add(RedisTierKit.connected(RedisConnectionOptions.cluster(REDIS.uri()).build()));
+    return toClose.add(
+        context.create(RedisTier.builder(client, KeyMapper.strings(), Codec.utf8()).build()));
   }
 }
