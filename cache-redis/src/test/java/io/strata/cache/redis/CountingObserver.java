@@ -11,6 +11,7 @@ final class CountingObserver implements CacheObserver {
   final AtomicInteger decodeErrors = new AtomicInteger();
   final AtomicInteger tooLarge = new AtomicInteger();
   final AtomicInteger writesDropped = new AtomicInteger();
+  final AtomicInteger fillsRefused = new AtomicInteger();
   final AtomicInteger tierErrors = new AtomicInteger();
   final AtomicInteger remoteHits = new AtomicInteger();
   final AtomicInteger invalidationsReceived = new AtomicInteger();
@@ -30,6 +31,11 @@ final class CountingObserver implements CacheObserver {
   @Override
   public void writeDropped(String tier) {
     writesDropped.incrementAndGet();
+  }
+
+  @Override
+  public void fillRefused(String tier) {
+    fillsRefused.incrementAndGet();
   }
 
   @Override

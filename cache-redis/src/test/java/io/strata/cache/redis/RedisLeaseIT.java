@@ -6,16 +6,23 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strata.cache.CacheEntry;
 import io.strata.cache.CacheTier;
+import io.strata.cache.Loaded;
+import io.strata.cache.Loader;
+import io.strata.cache.Lookup;
+import io.strata.cache.MultiLevelCache;
 import io.strata.cache.TierLease;
 import io.strata.cache.codec.Codec;
 import io.strata.cache.redis.harness.Await;
 import io.strata.cache.redis.harness.CloseAfterEach;
+import io.strata.cache.redis.harness.FaultProxy;
 import io.strata.cache.redis.harness.RedisExtension;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -391,5 +398,178 @@ class RedisLeaseIT {
     a.putLeased(Map.of("k", entry("renewed")), Map.of("k", held));
 
     assertThat(waiting.get(10, TimeUnit.SECONDS).entry().value()).isEqualTo("renewed");
+  }
+
+  // ---------------------------------------------------------------- through MultiLevelCache
+
+  private static final Duration BOUND = Duration.ofSeconds(10);
+
+  /** A client whose heartbeat cannot notice held replies: only a lease can save a racing load. */
+  private RedisCacheClient client(String uri) {
+    return toClose.add(
+        RedisTierKit.connected(
+            RedisConnectionOptions.standalone(uri)
+                .commandTimeout(Duration.ofSeconds(2))
+                .invalidationHeartbeat(Duration.ofSeconds(30), Duration.ofSeconds(60))
+                .build()));
+  }
+
+  private MultiLevelCache<String, String> cache(
+      RedisCacheClient client, String name, Loader<String, String> loader, Duration guard) {
+    RedisTier.Builder<String, String> tier =
+        RedisTier.builder(client, KeyMapper.strings(), Codec.utf8());
+    if (!guard.isZero()) {
+      tier.stampedeGuard(guard);
+    }
+    MultiLevelCache<String, String> cache =
+        toClose.add(
+            MultiLevelCache.<String, String>builder(name)
+                .tier(tier.build())
+                .loader(loader)
+                .build());
+    RedisTierKit.awaitCoherent(cache);
+    return cache;
+  }
+
+  private static CountingObserver observe(MultiLevelCache<String, String> cache) {
+    CountingObserver observer = new CountingObserver();
+    cache.advanced().addObserver(observer);
+    return observer;
+  }
+
+  /**
+   * A's load reads the source, then blocks until released; A's tracking connection goes through a
+   * proxy holding its replies, so A hears nothing of what B does meanwhile.
+   */
+  private final class Race implements AutoCloseable {
+    final AtomicReference<String> source = new AtomicReference<>("old");
+    final CountDownLatch loading = new CountDownLatch(1);
+    final CountDownLatch finish = new CountDownLatch(1);
+    final FaultProxy proxy =
+        toClose.add(
+            FaultProxy.start("127.0.0.1", REDIS.server().port())
+                .exemptConnectionsSaying("strata-cache"));
+    final MultiLevelCache<String, String> a;
+    final MultiLevelCache<String, String> b;
+    final CountingObserver observedA;
+
+    Race(String name) {
+      a =
+          cache(
+              client(proxy.uri()),
+              name,
+              key -> {
+                String read = source.get();
+                loading.countDown();
+                finish.await();
+                return read;
+              },
+              Duration.ZERO);
+      b = cache(client(REDIS.uri()), name, key -> source.get(), Duration.ZERO);
+      observedA = observe(a);
+    }
+
+    /** Starts A's get of {@code key} and returns once its load has read the source. */
+    CompletableFuture<String> aLoads(String key) throws InterruptedException {
+      proxy.holdReplies();
+      CompletableFuture<String> get = CompletableFuture.supplyAsync(() -> a.get(key));
+      assertThat(loading.await(10, TimeUnit.SECONDS)).as("A's load to start").isTrue();
+      return get;
+    }
+
+    @Override
+    public void close() {
+      finish.countDown();
+      proxy.releaseReplies();
+    }
+  }
+
+  @Test
+  void aLoadRacingAnInvalidationOnAnotherInstance_writesNeitherRedisNorItsLocalTier()
+      throws Exception {
+    try (Race race = new Race("raced")) {
+      CompletableFuture<String> aGet = race.aLoads("k");
+
+      race.source.set("new");
+      race.b.invalidate("k");
+      race.finish.countDown();
+
+      assertThat(aGet.get(10, TimeUnit.SECONDS)).isEqualTo("old"); // the racing call itself
+      assertThat(exists("strata:raced:k")).as("A's old value in Redis").isFalse();
+      assertThat(exists("strata::lease:{strata:raced:k}")).isFalse();
+      // Still deaf to B (replies held): only the refused fill keeps the old value out.
+      assertThat(race.a.lookup("k")).isNotEqualTo(new Lookup<>("old", "local", false));
+      assertThat(race.a.getIfPresent("k")).isNotEqualTo("old");
+      assertThat(race.observedA.fillsRefused).hasValue(1);
+    }
+  }
+
+  @Test
+  void aLoadRacingAPutOnAnotherInstance_leavesThePutsValueInRedis() throws Exception {
+    try (Race race = new Race("overtaken")) {
+      CompletableFuture<String> aGet = race.aLoads("k");
+
+      race.source.set("new");
+      race.b.put("k", "new");
+      race.finish.countDown();
+
+      assertThat(aGet.get(10, TimeUnit.SECONDS)).isEqualTo("old");
+      assertThat(REDIS.server().command("HGET", "strata:overtaken:k", "b")).isEqualTo("new");
+      assertThat(race.a.getIfPresent("k")).isEqualTo("new");
+      assertThat(race.observedA.fillsRefused).hasValue(1);
+    }
+  }
+
+  @Test
+  void leasesOfLoadsThatStoreNothing_areReleasedAtOnce_soNoOneWaitsThemOut() {
+    Loader<String, String> loader =
+        new Loader<>() {
+          @Override
+          public String load(String key) {
+            throw new AssertionError("loadEntry is called");
+          }
+
+          @Override
+          public Loaded<String> loadEntry(String key) {
+            return switch (key) {
+              case "failing" -> throw new IllegalStateException("the source failed");
+              case "absent" -> Loaded.notFound();
+              default -> Loaded.builder("unstored").storage(Loaded.Storage.NOWHERE).build();
+            };
+          }
+        };
+    MultiLevelCache<String, String> a = cache(client(REDIS.uri()), "nothing", loader, Duration.ZERO);
+    MultiLevelCache<String, String> b =
+        cache(client(REDIS.uri()), "nothing", key -> "from-b", Duration.ofSeconds(30));
+
+    assertThatThrownBy(() -> a.get("failing")).isInstanceOf(IllegalStateException.class);
+    assertThat(exists("strata::lease:{strata:nothing:failing}")).as("after a failed load").isFalse();
+    assertThat(a.get("absent")).isNull();
+    assertThat(exists("strata::lease:{strata:nothing:absent}")).as("after not found").isFalse();
+    assertThat(a.get("unstored")).isEqualTo("unstored");
+    assertThat(exists("strata::lease:{strata:nothing:unstored}")).as("after no-store").isFalse();
+
+    long start = System.nanoTime();
+    for (String key : List.of("failing", "absent", "unstored")) {
+      assertThat(b.get(key)).isEqualTo("from-b");
+    }
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(BOUND);
+  }
+
+  @Test
+  void aPeek_neverTakesALease_norWaitsForOne() {
+    MultiLevelCache<String, String> a =
+        cache(client(REDIS.uri()), "peeked", key -> "loaded", Duration.ofSeconds(30));
+    String lease = "strata::lease:{strata:peeked:k}";
+    REDIS.server().command("SET", lease, "by-hand", "PX", "60000");
+    long start = System.nanoTime();
+
+    assertThat(a.getIfPresent("k")).isNull();
+    assertThat(a.getIfPresent("j")).isNull();
+
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(BOUND);
+    assertThat(REDIS.server().command("GET", lease)).isEqualTo("by-hand");
+    assertThat((Long) REDIS.server().command("PTTL", lease)).isGreaterThan(BOUND.toMillis());
+    assertThat(exists("strata::lease:{strata:peeked:j}")).isFalse();
   }
 }
