@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -24,7 +25,11 @@ class RedisStampedeIT {
 
   @RegisterExtension static final RedisExtension REDIS = RedisExtension.standalone();
 
+  private static final String ORPHANED_LEASE = "strata::lease:{strata:guarded:orphan}";
+
   private final AtomicInteger loads = new AtomicInteger();
+  /** The orphaned lease's holder as the loader saw it, while it loaded. */
+  private final AtomicReference<Object> holderDuringLoad = new AtomicReference<>();
   @RegisterExtension final CloseAfterEach toClose = new CloseAfterEach();
 
   @BeforeEach
@@ -50,6 +55,9 @@ class RedisStampedeIT {
             .loader(
                 key -> {
                   loads.incrementAndGet();
+                  if (key.equals("orphan")) {
+                    holderDuringLoad.set(REDIS.server().command("GET", ORPHANED_LEASE));
+                  }
                   Thread.sleep(loadTime.toMillis()); // a slow upstream
                   return "loaded-" + key;
                 })
@@ -93,15 +101,20 @@ class RedisStampedeIT {
   void whenTheLeaseHolderDies_theOthersLoadAfterItExpires() {
     MultiLevelCache<String, String> cache = instance(Duration.ZERO);
     // A holder that took the lease and died: the lease is in Redis, nobody will write the value.
-    REDIS.server().command("SET", "strata::lease:{strata:guarded:orphan}", "dead-holder", "PX", "1000");
+    REDIS.server().command("SET", ORPHANED_LEASE, "dead-holder", "PX", "1000");
 
     long start = System.nanoTime();
     assertThat(cache.get("orphan")).isEqualTo("loaded-orphan");
     Duration waited = Duration.ofNanos(System.nanoTime() - start);
 
     assertThat(loads).hasValue(1);
-    // It waited for the orphaned lease (up to its 1 s), not for its own 5 s bound.
-    assertThat(waited).isGreaterThan(Duration.ofMillis(300)).isLessThan(Duration.ofSeconds(4));
+    // It loaded only once the orphaned lease had expired and it held the lease itself...
+    assertThat(holderDuringLoad.get()).isNotNull().isNotEqualTo("dead-holder");
+    // ...and stored under it: the store ended the lease.
+    assertThat((Long) REDIS.server().command("EXISTS", ORPHANED_LEASE)).isZero();
+    assertThat((Long) REDIS.server().command("EXISTS", "strata:guarded:orphan")).isEqualTo(1L);
+    // Not its own 5 s bound: at most the orphan's 1 s, with a generous margin.
+    assertThat(waited).isLessThan(Duration.ofSeconds(4));
   }
 
   @Test
