@@ -98,6 +98,47 @@ class RedisLeaseIT {
   }
 
   @Test
+  void aLoadsLease_ofAKeyPutSinceTheLoadsRead_answersThePutsEntry_andTakesNoLease() {
+    CacheTier<String, String> a = instance(contextA);
+    CacheTier<String, String> b = instance(contextB);
+    b.put("k", entry("put-meanwhile"));
+
+    TierLease<String> answer = leaseOne(a, "k");
+
+    assertThat(answer.entry()).isNotNull();
+    assertThat(answer.entry().value()).isEqualTo("put-meanwhile");
+    assertThat(exists(LEASE_OF_K)).isFalse();
+  }
+
+  @Test
+  void aLoadsLease_ofAnExpiredEntryItRenews_isTaken() {
+    CacheTier<String, String> a = instance(contextA);
+    long now = io.strata.cache.Ticker.system().read();
+    a.put(
+        "k",
+        CacheEntry.builder("expired", now - Duration.ofMinutes(2).toNanos(), now - 1)
+            .staleIfErrorUntil(now + Duration.ofMinutes(1).toNanos())
+            .build());
+
+    TierLease<String> lease = leaseOne(a, "k");
+
+    assertThat(lease.isHeld()).isTrue();
+    assertThat(REDIS.server().command("GET", LEASE_OF_K)).isEqualTo(lease.token());
+  }
+
+  @Test
+  void aRefreshsLease_isTaken_whateverRedisHolds() {
+    CacheTier<String, String> a = instance(contextA);
+    a.put("k", entry("fresh"));
+
+    TierLease<String> lease = a.lease(List.of("k"), true).get("k");
+
+    assertThat(lease.isHeld()).isTrue();
+    assertThat(a.putLeased(Map.of("k", entry("renewed")), Map.of("k", lease))).isEmpty();
+    assertThat(a.get("k").value()).isEqualTo("renewed");
+  }
+
+  @Test
   void invalidateOnAnotherInstance_betweenLeaseAndStore_refusesTheStore() {
     CacheTier<String, String> a = instance(contextA);
     CacheTier<String, String> b = instance(contextB);
@@ -241,7 +282,7 @@ class RedisLeaseIT {
   void aTooLargeValueUnderALease_leavesTheEntry_andGivesTheLeaseBack() {
     CacheTier<String, String> a = instance(contextA, o -> o.maxValueBytes(8));
     a.put("k", entry("present"));
-    TierLease<String> lease = leaseOne(a, "k"); // a refresh of a present entry
+    TierLease<String> lease = a.lease(List.of("k"), true).get("k"); // a refresh of it
 
     assertThat(a.putLeased(Map.of("k", entry("far-too-large")), Map.of("k", lease))).isEmpty();
 
@@ -297,7 +338,7 @@ class RedisLeaseIT {
   private static CompletableFuture<TierLease<String>> waitingLease(CacheTier<String, String> b) {
     long before = REDIS.server().commandCalls("evalsha", "eval");
     CompletableFuture<TierLease<String>> waiting =
-        CompletableFuture.supplyAsync(() -> b.lease(List.of("k"), true).get("k"));
+        CompletableFuture.supplyAsync(() -> b.lease(List.of("k"), false).get("k"));
     Await.until(
         Duration.ofSeconds(10),
         // The lease, a read and a lease again (a NOSCRIPT retry counts too).
@@ -348,7 +389,7 @@ class RedisLeaseIT {
     long before = REDIS.server().commandCalls("evalsha", "eval");
     long start = System.nanoTime();
 
-    TierLease<String> answer = b.lease(List.of("k"), true).get("k");
+    TierLease<String> answer = b.lease(List.of("k"), false).get("k");
 
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
     assertThat(answer.isHeld()).isFalse();
@@ -366,8 +407,8 @@ class RedisLeaseIT {
     a.lease(List.of("j"), false);
     long start = System.nanoTime();
 
-    TierLease<String> refresh = b.lease(List.of("k"), false).get("k");
-    Map<String, TierLease<String>> bulk = b.lease(List.of("k", "j"), true);
+    TierLease<String> refresh = b.lease(List.of("k"), true).get("k");
+    Map<String, TierLease<String>> bulk = b.lease(List.of("k", "j"), false);
 
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
     assertThat(refresh.isHeld()).isFalse();

@@ -216,23 +216,29 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
   /**
    * Takes a lease per key, all in one batch with one flush: a token of this call's, set with {@code
    * SET NX PX loadLease} beside each entry (outside every tracked namespace, so taking it tells no
-   * instance anything, this one included). A key whose lease is held elsewhere answers {@code
-   * shared} with the holder's token; with the stampede guard on, a {@code wait}ing caller of one
-   * such key polls (2 ms, doubling to 50 ms) for up to {@code maxWait} for a fresh entry ({@code
-   * found}) or a free lease ({@code held}). Keys whose lease cannot share their slot on a Cluster
-   * are left out. Thread-safe.
+   * instance anything, this one included). For a load, the same script first checks that the
+   * entry is still absent: a key stored since the load's read (a put, another instance's load) is
+   * read and answered {@code found} if fresh; an expired entry the load renews is leased in a
+   * second batch. A key whose lease is held elsewhere answers {@code shared} with the holder's
+   * token; with the stampede guard on, a load of one such key polls (2 ms, doubling to 50 ms) for
+   * up to {@code maxWait} for a fresh entry ({@code found}) or a free lease ({@code held}). A
+   * refresh leases whatever Redis holds and never waits. Keys whose lease cannot share their slot
+   * on a Cluster are left out. Thread-safe.
    *
    * @throws TierUnavailableException if the breaker is open or Redis fails (no lease is held then:
    *     any this call set expire after {@code loadLease})
    */
   @Override
-  public Map<K, TierLease<V>> lease(Collection<? extends K> keys, boolean wait) {
+  public Map<K, TierLease<V>> lease(Collection<? extends K> keys, boolean refresh) {
     List<K> leased = new ArrayList<>(keys.size());
+    List<byte[]> entryKeys = new ArrayList<>(keys.size());
     List<byte[]> leaseKeys = new ArrayList<>(keys.size());
     for (K key : keys) {
-      byte[] leaseKey = leaseKeyOf(redisKey(key));
+      byte[] entryKey = redisKey(key);
+      byte[] leaseKey = leaseKeyOf(entryKey);
       if (leaseKey != null) {
         leased.add(key);
+        entryKeys.add(entryKey);
         leaseKeys.add(leaseKey);
       }
     }
@@ -245,19 +251,83 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
     }
     // One token per call: it only has to tell this load from every other one.
     String token = newToken();
+    Map<K, TierLease<V>> answer = new HashMap<>(leased.size() * 2);
+    List<Integer> all = new ArrayList<>(leased.size());
+    for (int i = 0; i < leased.size(); i++) {
+      all.add(i);
+    }
+    List<Integer> present =
+        takeLeases(connection, all, leased, leaseKeys, refresh ? null : entryKeys, token, answer);
+    if (!present.isEmpty()) {
+      List<Object> reads =
+          run(
+              connection,
+              present.size(),
+              (i, eval) ->
+                  Scripts.read(entryKeys.get(present.get(i)), settings.maxValueBytes(), eval));
+      long now = ticker.read();
+      List<byte[]> toDelete = new ArrayList<>();
+      List<Integer> renewed = new ArrayList<>();
+      for (int i = 0; i < present.size(); i++) {
+        int at = present.get(i);
+        CacheEntry<V> entry = readReply(reads.get(i), now, entryKeys.get(at), toDelete);
+        if (entry != null && entry.isFresh(now)) {
+          answer.put(leased.get(at), TierLease.found(entry));
+        } else {
+          renewed.add(at);
+        }
+      }
+      deleteQuietly(toDelete);
+      takeLeases(connection, renewed, leased, leaseKeys, null, token, answer);
+    }
+    if (!refresh && keys.size() == 1 && !settings.maxLeaseWait().isZero()) {
+      TierLease<V> only = answer.get(leased.get(0));
+      if (only.token() != null && !only.isHeld()) {
+        answer.put(
+            leased.get(0), awaitHolder(connection, leased.get(0), leaseKeys.get(0), token, only));
+      }
+    }
+    return answer;
+  }
+
+  /**
+   * Runs the lease script for the keys at {@code indexes}, one batch, and records each answer;
+   * returns the indexes whose entry key exists (only when {@code entryKeys} are given). An error
+   * reply gives back every lease taken so far and is thrown.
+   */
+  private List<Integer> takeLeases(
+      StatefulConnection<byte[], byte[]> connection,
+      List<Integer> indexes,
+      List<K> leased,
+      List<byte[]> leaseKeys,
+      @Nullable List<byte[]> entryKeys,
+      String token,
+      Map<K, TierLease<V>> answer) {
+    if (indexes.isEmpty()) {
+      return List.of();
+    }
     long leaseMillis = settings.loadLease().toMillis();
     List<Object> replies =
         run(
             connection,
-            leased.size(),
-            (i, eval) -> Scripts.lease(leaseKeys.get(i), token, leaseMillis, eval));
-    Map<K, TierLease<V>> answer = new HashMap<>(leased.size() * 2);
+            indexes.size(),
+            (i, eval) ->
+                Scripts.lease(
+                    leaseKeys.get(indexes.get(i)),
+                    entryKeys == null ? null : entryKeys.get(indexes.get(i)),
+                    token,
+                    leaseMillis,
+                    eval));
+    List<Integer> present = new ArrayList<>();
     RedisCommandExecutionException failed = null;
-    for (int i = 0; i < leased.size(); i++) {
-      if (replies.get(i) instanceof RedisCommandExecutionException error) {
+    for (int i = 0; i < indexes.size(); i++) {
+      Object reply = replies.get(i);
+      if (reply instanceof RedisCommandExecutionException error) {
         failed = error; // a lease key of another type: the caller gets no lease at all
+      } else if (reply instanceof List<?> parts && parts.size() == 1 && Long.valueOf(2).equals(parts.get(0))) {
+        present.add(indexes.get(i));
       } else {
-        answer.put(leased.get(i), leaseReply(replies.get(i), token));
+        answer.put(leased.get(indexes.get(i)), leaseReply(reply, token));
       }
     }
     if (failed != null) {
@@ -268,14 +338,7 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
       }
       throw failed;
     }
-    if (wait && keys.size() == 1 && !settings.maxLeaseWait().isZero()) {
-      TierLease<V> only = answer.get(leased.get(0));
-      if (!only.isHeld()) {
-        answer.put(
-            leased.get(0), awaitHolder(connection, leased.get(0), leaseKeys.get(0), token, only));
-      }
-    }
-    return answer;
+    return present;
   }
 
   /**
@@ -321,7 +384,7 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
         return current;
       }
       Object taken =
-          run(connection, 1, (i, eval) -> Scripts.lease(leaseKey, token, leaseMillis, eval))
+          run(connection, 1, (i, eval) -> Scripts.lease(leaseKey, null, token, leaseMillis, eval))
               .get(0);
       if (taken instanceof RedisCommandExecutionException error) {
         throw error;

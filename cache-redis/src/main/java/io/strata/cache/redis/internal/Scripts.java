@@ -80,12 +80,15 @@ final class Scripts {
       """;
 
   /**
-   * KEYS[1] = lease key, ARGV[1] = a new token, ARGV[2] = the lease's life in ms. Returns {1} when
-   * this caller took the lease, else {0, token of the holder}. One script, so that the holder read
-   * is the one that refused the SET.
+   * KEYS[1] = lease key, KEYS[2] = the entry's key (for a load only), ARGV[1] = a new token,
+   * ARGV[2] = the lease's life in ms. Returns {2} when a load's entry key exists (stored since the
+   * load's read, or the expired entry it renews: the caller reads it and decides), {1} when this
+   * caller took the lease, else {0, token of the holder}. One script, so that the holder read is
+   * the one that refused the SET, and no put can slip between the check and the lease.
    */
   static final String LEASE =
       """
+      if #KEYS == 2 and redis.call('EXISTS', KEYS[2]) == 1 then return {2} end
       if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1} end
       return {0, redis.call('GET', KEYS[1])}
       """;
@@ -117,10 +120,16 @@ final class Scripts {
     return command(eval, new NestedMultiOutput<>(ByteArrayCodec.INSTANCE), args);
   }
 
-  /** Takes the lease at {@code leaseKey} for {@code token}; see {@link #LEASE}. */
+  /**
+   * Takes the lease at {@code leaseKey} for {@code token}, unless {@code entryKey} (a load's, null
+   * for a refresh) exists; see {@link #LEASE}.
+   */
   static AsyncCommand<byte[], byte[], List<Object>> lease(
-      byte[] leaseKey, String token, long ttlMillis, boolean eval) {
-    CommandArgs<byte[], byte[]> args = scriptArgs(eval, LEASE, LEASE_SHA, leaseKey);
+      byte[] leaseKey, byte @Nullable [] entryKey, String token, long ttlMillis, boolean eval) {
+    CommandArgs<byte[], byte[]> args =
+        entryKey == null
+            ? scriptArgs(eval, LEASE, LEASE_SHA, leaseKey)
+            : scriptArgs(eval, LEASE, LEASE_SHA, leaseKey, entryKey);
     args.add(token);
     args.add(ttlMillis);
     return command(eval, new NestedMultiOutput<>(ByteArrayCodec.INSTANCE), args);
