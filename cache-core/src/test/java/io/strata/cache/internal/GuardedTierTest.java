@@ -185,6 +185,19 @@ class GuardedTierTest {
   }
 
   @Test
+  void aKeyPendingReplay_isLeasedAsForARefresh_theOthersAsForALoad() {
+    tier.failure = new TierUnavailableException("down", null);
+    guarded.invalidate("x");
+    tier.failure = null;
+    assertThat(outage.holds("x")).isTrue();
+
+    Map<String, io.strata.cache.TierLease<String>> leases = guarded.lease(List.of("x", "y"), false);
+
+    assertThat(leases).containsOnlyKeys("x", "y");
+    assertThat(tier.leasedAs).containsExactly("[y] load", "[x] refresh");
+  }
+
+  @Test
   void aStoreUnderLeases_reportsEachKeyTheTierRefused() {
     CacheTier<String, String> refusing =
         new io.strata.cache.testkit.ForwardingTier<>(tier) {
@@ -280,6 +293,7 @@ class GuardedTierTest {
   private final class MapTier implements CacheTier<String, String> {
     final Map<String, CacheEntry<String>> map = new HashMap<>();
     final List<List<String>> asked = new ArrayList<>();
+    final List<String> leasedAs = new ArrayList<>();
     @Nullable RuntimeException failure;
     long delayNanos;
     int calls;
@@ -332,6 +346,7 @@ class GuardedTierTest {
     public Map<String, io.strata.cache.TierLease<String>> lease(
         Collection<? extends String> keys, boolean refresh) {
       call();
+      leasedAs.add(keys + (refresh ? " refresh" : " load"));
       Map<String, io.strata.cache.TierLease<String>> leases = new HashMap<>();
       keys.forEach(key -> leases.put(key, io.strata.cache.TierLease.held("token-" + key)));
       return leases;
