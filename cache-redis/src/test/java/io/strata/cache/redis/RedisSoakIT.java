@@ -192,10 +192,11 @@ class RedisSoakIT {
       }
       Thread.sleep(1_000);
       long checkedAt = System.nanoTime();
-      List<String> mismatches = checkEveryKey(source, caches, origin);
+      Drained drained = checkEveryKey(source, caches, origin);
+      List<String> mismatches = drained.mismatches();
 
       StalenessLedger.Verdict verdict = ledger.judge(windows);
-      report(source, observers, verdict, mismatches, origin, loadEnded, checkedAt);
+      report(source, observers, verdict, drained, origin, loadEnded, checkedAt);
 
       if (!callerErrors.isEmpty()) {
         failures.add(
@@ -259,10 +260,13 @@ class RedisSoakIT {
       return SHORT_LOAD;
     }
     double value = Double.parseDouble(minutes);
-    if (!(value > 0)) {
-      throw new IllegalArgumentException(MINUTES_PROPERTY + " must be positive, but was " + value);
+    Duration load = Duration.ofMillis((long) (value * 60_000));
+    if (load.compareTo(SHORT_LOAD) < 0) {
+      throw new IllegalArgumentException(
+          MINUTES_PROPERTY + " must be at least 0.6 (one cycle of faults takes 32 s), but was "
+              + minutes);
     }
-    return Duration.ofMillis((long) (value * 60_000));
+    return load;
   }
 
   /**
@@ -402,33 +406,56 @@ class RedisSoakIT {
     }
   }
 
+  /** What the check after the drain found: every value that is not the source's latest version. */
+  record Drained(List<String> mismatches, int staleInRedis, int staleInInstances, int notFromRedis) {}
+
   /**
    * Reads Redis's field {@code b} of every key directly, then {@code get}s every key on every
-   * instance, and returns every value that is not the source's latest version (Redis may lack it).
+   * instance, and returns every value that is not the source's latest version (Redis may lack it),
+   * counting separately the instance values that are not what Redis holds either (a stale local
+   * copy, as opposed to a stale value written back into Redis).
    */
-  private static List<String> checkEveryKey(
+  private static Drained checkEveryKey(
       VersionedSource source, List<MultiLevelCache<String, String>> caches, long origin) {
     List<String> mismatches = new ArrayList<>();
+    List<String> inRedis = new ArrayList<>();
+    int staleInRedis = 0;
     for (int k = 0; k < KEYS; k++) {
       String key = VersionedSource.key(k);
       Object held = REDIS.server().command("HGET", "strata:soak:" + key, "b");
+      inRedis.add(held == null ? null : String.valueOf(held));
       String expected = VersionedSource.value(key, source.latest(key));
       if (held != null && !expected.equals(String.valueOf(held))) {
-        mismatches.add("Redis holds " + held + "; " + latest(source, key, String.valueOf(held), origin));
+        staleInRedis++;
+        mismatches.add(
+            "Redis holds " + held + "; " + latest(source, key, String.valueOf(held), origin));
       }
     }
+    int staleInInstances = 0;
+    int notFromRedis = 0;
     for (int i = 0; i < caches.size(); i++) {
       for (int k = 0; k < KEYS; k++) {
         String key = VersionedSource.key(k);
         String served = caches.get(i).get(key);
         String expected = VersionedSource.value(key, source.latest(key));
         if (!Objects.equals(served, expected)) {
+          staleInInstances++;
+          boolean fromRedis = Objects.equals(served, inRedis.get(k));
+          if (!fromRedis) {
+            notFromRedis++;
+          }
           mismatches.add(
-              "instance i" + i + " serves " + served + "; " + latest(source, key, served, origin));
+              "instance i"
+                  + i
+                  + " serves "
+                  + served
+                  + (fromRedis ? " (as Redis holds)" : " (Redis holds " + inRedis.get(k) + ")")
+                  + "; "
+                  + latest(source, key, served, origin));
         }
       }
     }
-    return mismatches;
+    return new Drained(mismatches, staleInRedis, staleInInstances, notFromRedis);
   }
 
   /** "the source's latest is k17@v43 (v42 acknowledged at 12.345 s, v43 at 12.348 s)". */
@@ -462,7 +489,7 @@ class RedisSoakIT {
       VersionedSource source,
       List<SoakObserver> observers,
       StalenessLedger.Verdict verdict,
-      List<String> mismatches,
+      Drained drained,
       long origin,
       long loadEnded,
       long checkedAt) {
@@ -516,14 +543,16 @@ class RedisSoakIT {
     out.append(
         String.format(
             Locale.ROOT,
-            "soak result: %d stale episodes over their bound, %d exceptions, after the drain %d of"
-                + " %d values differ from the source (%d instances and Redis × %d keys)%n",
+            "soak result: %d stale episodes over their bound, %d exceptions; after the drain %d of"
+                + " %d values differ from the source: %d keys with an old version in Redis, %d"
+                + " instance values old (%d of them not what Redis holds)%n",
             verdict.episodes(),
             callerErrorCount.get(),
-            mismatches.size(),
+            drained.mismatches().size(),
             (INSTANCES + 1) * KEYS,
-            INSTANCES,
-            KEYS));
+            drained.staleInRedis(),
+            drained.staleInInstances(),
+            drained.notFromRedis()));
     System.out.print(out);
   }
 
