@@ -397,7 +397,9 @@ class RedisSoakIT {
       long now = System.nanoTime();
       if (notUp.isEmpty() || now - giveUp >= 0) {
         if (!notUp.isEmpty()) {
-          failures.add(fault + ": not recovered " + RECOVERY_TIMEOUT.toSeconds() + " s after it ended: " + notUp);
+          failures.add(
+              fault + ": not recovered " + RECOVERY_TIMEOUT.toSeconds() + " s after it ended: "
+                  + notUp);
         }
         windows.add(new FaultWindow(fault, start, now, now + GRACE.toNanos()));
         return;
@@ -407,7 +409,8 @@ class RedisSoakIT {
   }
 
   /** What the check after the drain found: every value that is not the source's latest version. */
-  record Drained(List<String> mismatches, int staleInRedis, int staleInInstances, int notFromRedis) {}
+  record Drained(
+      List<String> mismatches, int staleInRedis, int staleInInstances, int notFromRedis) {}
 
   /**
    * Reads Redis's field {@code b} of every key directly, then {@code get}s every key on every
@@ -511,11 +514,15 @@ class RedisSoakIT {
     out.append(
         String.format(
             Locale.ROOT,
-            "soak faults: %d connections killed, %d restarts, %d pauses; windows: %s%n",
+            "soak faults: %d connections killed, %d restarts, %d pauses; %d windows: %s%n",
             kills.get(),
             restarts.get(),
             pauses.get(),
-            windows.stream().map(w -> w.describe(origin)).toList()));
+            windows.size(),
+            windows.size() <= 6
+                ? windows.stream().map(w -> w.describe(origin)).toList()
+                : windows.stream().limit(6).map(w -> w.describe(origin)).toList()
+                    + " and " + (windows.size() - 6) + " more"));
     for (int i = 0; i < observers.size(); i++) {
       SoakObserver o = observers.get(i);
       out.append(

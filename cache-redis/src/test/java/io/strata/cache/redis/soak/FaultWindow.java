@@ -16,6 +16,9 @@ public record FaultWindow(String name, long start, long recovered, long end) {
   public String describe(long origin) {
     return String.format(
         "%s %s..%s s (all instances UP at %s s)",
-        name, Soak.seconds(start, origin), Soak.seconds(end, origin), Soak.seconds(recovered, origin));
+        name,
+        Soak.seconds(start, origin),
+        Soak.seconds(end, origin),
+        Soak.seconds(recovered, origin));
   }
 }

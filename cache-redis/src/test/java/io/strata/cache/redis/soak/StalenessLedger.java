@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Records how stale every read of the soak was, in fixed memory: reads are counted per time
@@ -48,7 +49,7 @@ public final class StalenessLedger {
   private final AtomicLongArray reads;
   private final AtomicLongArray overNormal;
   private final AtomicLongArray overDegraded;
-  private final AtomicReferenceArray<Read> stalest;
+  private final AtomicReferenceArray<@Nullable Read> stalest;
 
   /**
    * @param origin when the load starts (nanoTime)
@@ -80,7 +81,7 @@ public final class StalenessLedger {
     if (stale > degradedBound) {
       overDegraded.incrementAndGet(bucket);
     }
-    Read worst = stalest.get(bucket);
+    @Nullable Read worst = stalest.get(bucket);
     if (worst != null && worst.staleNanos() >= stale) {
       return;
     }
@@ -105,7 +106,7 @@ public final class StalenessLedger {
       long from = origin + b * BUCKET_NANOS;
       long to = from + BUCKET_NANOS;
       boolean degraded = windows.stream().anyMatch(w -> w.overlaps(from, to));
-      Read worst = stalest.get(b);
+      @Nullable Read worst = stalest.get(b);
       if (degraded) {
         verdict.degradedReads += reads.get(b);
         verdict.degradedOver += overDegraded.get(b);
@@ -139,8 +140,8 @@ public final class StalenessLedger {
     /** Reads over the bound of their mode. */
     long normalOver;
     long degradedOver;
-    Read normalMax;
-    Read degradedMax;
+    @Nullable Read normalMax;
+    @Nullable Read degradedMax;
     /** The stalest read of each violating bucket, grouped by the version of a key read. */
     final Map<String, List<Read>> episodes = new LinkedHashMap<>();
     final Map<String, Set<String>> episodeModes = new LinkedHashMap<>();

@@ -85,7 +85,8 @@ public final class VersionedSource {
   public String load(String key) throws InterruptedException {
     String value = value(key, latest(key));
     reads.increment();
-    int delay = maxLoadDelayMicros == 0 ? 0 : ThreadLocalRandom.current().nextInt(maxLoadDelayMicros);
+    int delay =
+        maxLoadDelayMicros == 0 ? 0 : ThreadLocalRandom.current().nextInt(maxLoadDelayMicros);
     if (delay > 0) {
       Thread.sleep(delay / 1000, (delay % 1000) * 1000);
     }
