@@ -11,8 +11,10 @@ import java.net.URI;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A bare HTTP/1.1 server on a socket, for answers the JDK server refuses to send (lying framing),
- * and for counting connections: what an "internal" host that must never be reached records.
+ * A bare HTTP/1.1 server on a socket, for answers the JDK server refuses to send (lying framing,
+ * status lines, a reset), and for counting: connections (what an "internal" host that must never
+ * be reached records) and request heads, which is what the upstream saw. One connection, one
+ * request; each connection is served on its own thread.
  */
 final class RawServer implements AutoCloseable {
 
@@ -22,11 +24,27 @@ final class RawServer implements AutoCloseable {
     void respond(OutputStream out) throws IOException;
   }
 
+  /** Like {@link Script}, with the socket, to reset it or hold it. */
+  @FunctionalInterface
+  interface SocketScript {
+    void respond(Socket client) throws IOException;
+  }
+
   private final ServerSocket socket;
   private final AtomicInteger connections = new AtomicInteger();
+  private final AtomicInteger requests = new AtomicInteger();
   private final Thread acceptor;
 
   RawServer(Script script) {
+    this(client -> script.respond(client.getOutputStream()), true);
+  }
+
+  /** A server that runs {@code script} on each connection's socket. */
+  static RawServer onSocket(SocketScript script) {
+    return new RawServer(script, true);
+  }
+
+  private RawServer(SocketScript script, boolean unused) {
     try {
       socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     } catch (IOException e) {
@@ -36,15 +54,16 @@ final class RawServer implements AutoCloseable {
         new Thread(
             () -> {
               while (!socket.isClosed()) {
-                try (Socket client = socket.accept()) {
-                  connections.incrementAndGet();
-                  client.setSoTimeout(10_000);
-                  readHead(client.getInputStream());
-                  script.respond(client.getOutputStream());
-                  client.getOutputStream().flush();
+                Socket client;
+                try {
+                  client = socket.accept();
                 } catch (IOException e) {
-                  // closed by the client or by close(); next connection
+                  return; // closed by close()
                 }
+                connections.incrementAndGet();
+                Thread serving = new Thread(() -> serve(client, script), "raw-server-connection");
+                serving.setDaemon(true);
+                serving.start();
               }
             },
             "raw-server");
@@ -52,21 +71,39 @@ final class RawServer implements AutoCloseable {
     acceptor.start();
   }
 
+  private void serve(Socket client, SocketScript script) {
+    try (client) {
+      client.setSoTimeout(10_000);
+      if (!readHead(client.getInputStream())) {
+        return;
+      }
+      requests.incrementAndGet();
+      script.respond(client);
+      if (!client.isClosed()) {
+        client.getOutputStream().flush();
+      }
+    } catch (IOException e) {
+      // closed by the client or by close()
+    }
+  }
+
   /** A server that answers nothing and counts who connects. */
   static RawServer counting() {
     return new RawServer(out -> out.write("HTTP/1.1 500 No\r\nContent-Length: 0\r\n\r\n".getBytes()));
   }
 
-  private static void readHead(InputStream in) throws IOException {
+  /** Reads up to the blank line; false when the connection ended before a whole head. */
+  private static boolean readHead(InputStream in) throws IOException {
     int matched = 0;
     byte[] end = {'\r', '\n', '\r', '\n'};
     for (int i = 0; i < 64 * 1024 && matched < 4; i++) {
       int b = in.read();
       if (b < 0) {
-        return;
+        return false;
       }
       matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
     }
+    return matched == 4;
   }
 
   int port() {
@@ -79,6 +116,11 @@ final class RawServer implements AutoCloseable {
 
   int connections() {
     return connections.get();
+  }
+
+  /** Request heads received in full. */
+  int requests() {
+    return requests.get();
   }
 
   @Override

@@ -467,7 +467,9 @@ public final class HttpLoaderEngine {
       throw new HttpLoadException(Reason.INTERRUPTED, 0, "interrupted waiting for a request slot", e);
     }
     try {
-      HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET().timeout(timeout);
+      // A GET whose empty body refuses to be sent twice: the client's silent resend stops here.
+      HttpRequest.Builder request =
+          HttpRequest.newBuilder(uri).method("GET", new SendOnce()).timeout(timeout);
       options.requestHeaders().forEach(request::setHeader);
       if (options.acceptGzip()) {
         request.setHeader("Accept-Encoding", "gzip");
@@ -577,6 +579,11 @@ public final class HttpLoaderEngine {
       }
     }
     String where = TargetUris.redact(uri);
+    if (cause instanceof SendOnce.ResendRefused) {
+      return new HttpLoadException(
+          Reason.CONNECTION, 0,
+          "connection to " + where + " closed or reset before any answer", cause);
+    }
     if (cause instanceof HttpConnectTimeoutException) {
       return new HttpLoadException(Reason.CONNECTION, 0, "connect to " + where + " timed out", cause);
     }
@@ -613,6 +620,43 @@ public final class HttpLoaderEngine {
   @Override
   public String toString() {
     return TargetUris.redact(uris.base());
+  }
+
+  /**
+   * The empty body of a GET that may be sent once. The JDK client resends a GET once, at once and
+   * without telling, when its connection is closed or reset before any byte of answer (RFC 9110,
+   * 9.2.2 allows it; a system property would turn it off, but for the whole JVM). A loader that
+   * promises the upstream exactly maxAttempts requests, with backoff between them, cannot let it:
+   * the client asks a request's body for its length each time it writes the request's head, so
+   * the second ask fails the exchange before anything is written, and the loader counts the
+   * failure as one attempt and retries after its backoff. The cost: the client sends {@code
+   * Content-Length: 0} with the GET (Java 17 does for every GET anyway).
+   */
+  static final class SendOnce implements HttpRequest.BodyPublisher {
+    private final AtomicInteger sends = new AtomicInteger();
+    private final HttpRequest.BodyPublisher empty = HttpRequest.BodyPublishers.noBody();
+
+    @Override
+    public long contentLength() {
+      if (sends.incrementAndGet() > 1) {
+        throw new ResendRefused();
+      }
+      return 0;
+    }
+
+    @Override
+    public void subscribe(java.util.concurrent.Flow.Subscriber<? super java.nio.ByteBuffer> subscriber) {
+      empty.subscribe(subscriber);
+    }
+
+    /** The client tried to send the request again: its connection failed before any answer. */
+    static final class ResendRefused extends RuntimeException {
+      private static final long serialVersionUID = 1L;
+
+      ResendRefused() {
+        super("the request was not sent again on a new connection", null, false, false);
+      }
+    }
   }
 
   record Response(
