@@ -189,6 +189,30 @@ class UrlSafetyIT {
     }
   }
 
+  @Test
+  void sameOriginRedirects_outsideTheBasePath_areRefused_withoutRequestingThem() {
+    for (String location :
+        new String[] {"/admin", "/api", "/api-other/x", "/api/../admin", "/api/%2e%2e/admin", "/api/a%2Fb/../../x"}) {
+      upstream.handler(
+          exchange -> {
+            if (exchange.getRequestURI().getRawPath().startsWith("/api/k")) {
+              exchange.getResponseHeaders().add("Location", location);
+              exchange.sendResponseHeaders(302, -1);
+            } else {
+              TestServer.respond(exchange, 200, "escaped");
+            }
+          });
+      int before = upstream.requestCount();
+      HttpLoader<String> follows =
+          HttpLoader.create(upstream.uri("/api/"), HttpLoaderOptions.builder().maxRedirects(3).build());
+      assertThatThrownBy(() -> follows.load("k"))
+          .as(location)
+          .isInstanceOfSatisfying(HttpLoadException.class, e -> assertThat(e.reason()).isEqualTo(Reason.REDIRECT));
+      assertThat(upstream.requestCount()).as(location).isEqualTo(before + 1);
+    }
+    upstream.handler(exchange -> TestServer.respond(exchange, 200, "ok"));
+  }
+
   private static String percentDecode(String s) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (int i = 0; i < s.length(); i++) {

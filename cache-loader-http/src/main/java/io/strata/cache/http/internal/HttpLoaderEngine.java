@@ -439,11 +439,11 @@ public final class HttpLoaderEngine {
       } catch (IllegalArgumentException e) {
         next = null;
       }
-      if (next == null || !uris.sameOrigin(next) || next.getRawUserInfo() != null) {
+      if (next == null || !uris.withinBase(next)) {
         throw new HttpLoadException(
             Reason.REDIRECT, status,
             "redirect " + status + " from " + TargetUris.redact(current)
-                + " refused: only redirects to the same origin (" + TargetUris.redact(uris.base())
+                + " refused: only redirects below the base URI (" + TargetUris.redact(uris.base())
                 + ") are followed", null);
       }
       if (next.getRawFragment() != null) {

@@ -139,6 +139,26 @@ public final class TargetUris {
     return result;
   }
 
+  /**
+   * Returns whether {@code uri} is at or below the base: same origin, no user info, and a path
+   * that is the base path or continues it after a {@code /}, without dot segments (raw or
+   * percent-encoded). What a redirect may lead to.
+   */
+  public boolean withinBase(URI uri) {
+    if (!sameOrigin(uri) || uri.getRawUserInfo() != null) {
+      return false;
+    }
+    String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+    for (String segment : path.split("/", -1)) {
+      String s = segment.toLowerCase(Locale.ROOT).replace("%2e", ".");
+      if (s.equals(".") || s.equals("..") || segment.toLowerCase(Locale.ROOT).contains("%2f")) {
+        return false;
+      }
+    }
+    String own = base.getRawPath() == null ? "" : base.getRawPath();
+    return path.equals(own) || path.startsWith(basePath + "/");
+  }
+
   /** Returns whether {@code uri} has the base's scheme, host and port. */
   public boolean sameOrigin(URI uri) {
     return uri.getScheme() != null
