@@ -209,7 +209,7 @@ public final class HttpLoader<K> implements Loader<K, HttpValue> {
     URI uri = uriFor(key);
     HttpValue value = previous.value();
     if (value == null) {
-      return engine.load(uri);
+      return engine.reload(uri);
     }
     String etag = previous.etag() != null ? previous.etag() : value.etag().orElse(null);
     String lastModified =

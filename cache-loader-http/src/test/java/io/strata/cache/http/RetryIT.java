@@ -109,7 +109,7 @@ class RetryIT {
 
   @Test
   void retryAfterAsAnHttpDate_isMeasuredOnTheInjectedClock() {
-    String date = DateTimeFormatter.RFC_1123_DATE_TIME.format(NOW.plusSeconds(5).atOffset(ZoneOffset.UTC));
+    String date = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", java.util.Locale.ROOT).format(NOW.plusSeconds(5).atOffset(ZoneOffset.UTC));
     AtomicInteger call = new AtomicInteger();
     server.handler(
         exchange -> {

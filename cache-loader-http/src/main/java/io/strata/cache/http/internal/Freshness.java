@@ -4,9 +4,6 @@ import io.strata.cache.Loaded;
 import io.strata.cache.http.HttpLoaderOptions;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -25,19 +22,22 @@ import org.jspecify.annotations.Nullable;
  * @param staleWhileRevalidate the upstream's window, zero when stale serving is forbidden, null to
  *     let the cache's default apply
  * @param staleIfError likewise for stale-if-error
+ * @param mustRevalidate {@code no-cache}: storable (ttl zero), but every use must revalidate
  */
 public record Freshness(
     Duration ttl,
     Duration hint,
     Loaded.Storage storage,
     @Nullable Duration staleWhileRevalidate,
-    @Nullable Duration staleIfError) {
+    @Nullable Duration staleIfError,
+    boolean mustRevalidate) {
 
   /** RFC 9111, section 1.2.2: a delta-seconds above 2^31 is taken as 2^31. */
   static final long MAX_DELTA_SECONDS = 2_147_483_648L;
 
   private static final Freshness NOT_STORED =
-      new Freshness(Duration.ZERO, Duration.ZERO, Loaded.Storage.NOWHERE, Duration.ZERO, Duration.ZERO);
+      new Freshness(
+          Duration.ZERO, Duration.ZERO, Loaded.Storage.NOWHERE, Duration.ZERO, Duration.ZERO, false);
 
   /**
    * Computes the freshness of a response.
@@ -49,6 +49,20 @@ public record Freshness(
    */
   public static Freshness of(
       Map<String, List<String>> headers, Instant now, HttpLoaderOptions options, boolean authorized) {
+    return of(200, headers, now, options, authorized);
+  }
+
+  /**
+   * Computes the freshness of a response with status {@code status}: only the statuses RFC 9110
+   * (15.1) calls heuristically cacheable get the default lifetime when the response states none;
+   * any other status needs explicit freshness to be kept.
+   */
+  public static Freshness of(
+      int status,
+      Map<String, List<String>> headers,
+      Instant now,
+      HttpLoaderOptions options,
+      boolean authorized) {
     Directives cc = Directives.parse(headers.getOrDefault("cache-control", List.of()));
     if (cc.has("no-store") || hasToken(headers.get("vary"), "*")) {
       return NOT_STORED;
@@ -68,21 +82,27 @@ public record Freshness(
       lifetime = Math.max(0, cc.deltaSeconds("max-age"));
     } else if (headers.containsKey("expires")) {
       lifetime = expiresLifetime(headers, now);
-    } else {
+    } else if (HEURISTIC.contains(status)) {
       lifetime = -1;
+    } else {
+      lifetime = 0; // RFC 9111, 3: no explicit freshness and not heuristically cacheable
     }
     long age = age(headers.get("age"));
 
     Duration remaining;
-    if (age < 0) {
-      remaining = Duration.ZERO; // an Age we cannot read: assume the worst
-    } else if (lifetime < 0) {
+    if (lifetime < 0) {
       remaining = options.defaultTtl().minusSeconds(age);
     } else {
       remaining = Duration.ofSeconds(lifetime - age);
     }
-    if (noCache || remaining.isNegative() || remaining.isZero()) {
+    if (remaining.isNegative() || remaining.isZero()) {
       return NOT_STORED;
+    }
+    if (noCache) {
+      // RFC 9111, 5.2.2.4: may be stored, never served without revalidation. The caller keeps it
+      // (for its validators) only when it can revalidate; it is never served stale.
+      return new Freshness(
+          Duration.ZERO, Duration.ZERO, storage, Duration.ZERO, Duration.ZERO, true);
     }
     Duration ttl = remaining;
     if (ttl.compareTo(options.minimumTtl()) < 0) {
@@ -104,8 +124,12 @@ public record Freshness(
       swr = window(cc, "stale-while-revalidate", implied);
       sie = window(cc, "stale-if-error", implied);
     }
-    return new Freshness(ttl, remaining, storage, swr, sie);
+    return new Freshness(ttl, remaining, storage, swr, sie, false);
   }
+
+  /** The statuses RFC 9110 (15.1) lets a cache give a heuristic (here: default) lifetime. */
+  private static final java.util.Set<Integer> HEURISTIC =
+      java.util.Set.of(200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501);
 
   private static @Nullable Duration window(Directives cc, String name, @Nullable Duration otherwise) {
     if (!cc.has(name)) {
@@ -137,20 +161,19 @@ public record Freshness(
     return Math.max(0, Math.min(seconds, MAX_DELTA_SECONDS));
   }
 
-  /** The Age in seconds, 0 when absent, -1 when it cannot be read. */
+  /**
+   * The Age in seconds: the first member of the field's list, however its lines were split (RFC
+   * 9110, 5.3: {@code Age: 0, 7200} and two lines {@code 0} and {@code 7200} mean the same), 0 when
+   * absent or invalid (RFC 9111, 5.1: an invalid Age is ignored, as cache-tests age-parse-* ask).
+   */
   private static long age(@Nullable List<String> values) {
     if (values == null || values.isEmpty()) {
       return 0;
     }
-    long age = -1;
-    for (String value : values) {
-      long parsed = deltaSeconds(value.trim());
-      if (parsed < 0 || (age >= 0 && parsed != age)) {
-        return -1;
-      }
-      age = parsed;
-    }
-    return age;
+    String first = values.get(0);
+    int comma = first.indexOf(',');
+    long parsed = deltaSeconds((comma < 0 ? first : first.substring(0, comma)).trim());
+    return Math.max(0, parsed);
   }
 
   /** Parses delta-seconds: digits only, clamped at 2^31; -1 for anything else. */
@@ -175,16 +198,78 @@ public record Freshness(
     return Math.min(Long.parseLong(digits), MAX_DELTA_SECONDS);
   }
 
-  /** Parses an IMF-fixdate (and the RFC 1123 forms Java reads); null when invalid. */
+  private static final java.util.regex.Pattern IMF_FIXDATE =
+      java.util.regex.Pattern.compile(
+          "(Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\\d{2}) ([A-Z][a-z]{2}) (\\d{4}) (\\d{2}):(\\d{2}):(\\d{2}) GMT");
+  private static final java.util.regex.Pattern RFC850_DATE =
+      java.util.regex.Pattern.compile(
+          "(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (\\d{2})-([A-Z][a-z]{2})-(\\d{2})"
+              + " (\\d{2}):(\\d{2}):(\\d{2}) GMT");
+  private static final java.util.regex.Pattern ASCTIME_DATE =
+      java.util.regex.Pattern.compile(
+          "(Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Z][a-z]{2}) ([ \\d]\\d) (\\d{2}):(\\d{2}):(\\d{2}) (\\d{4})");
+  private static final List<String> MONTHS =
+      List.of("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec");
+
+  /**
+   * Parses an HTTP date (RFC 9110, 5.6.7): the IMF-fixdate, and the two obsolete forms every
+   * recipient must accept, rfc850-date (a two-digit year more than 50 years ahead is taken as the
+   * past century) and asctime-date. Exactly, case-sensitively: one-digit hours, numeric or other
+   * zones, missing seconds, commas or weekdays are invalid. Returns null when invalid.
+   */
   public static @Nullable Instant parseHttpDate(String value) {
     String v = value.trim();
-    if (v.isEmpty() || v.length() > 64) {
+    if (v.isEmpty() || v.length() > 40) {
+      return null;
+    }
+    java.util.regex.Matcher m;
+    int day;
+    int month;
+    int year;
+    int hour;
+    int minute;
+    int second;
+    if ((m = IMF_FIXDATE.matcher(v)).matches()) {
+      day = Integer.parseInt(m.group(2));
+      month = MONTHS.indexOf(m.group(3)) + 1;
+      year = Integer.parseInt(m.group(4));
+      hour = Integer.parseInt(m.group(5));
+      minute = Integer.parseInt(m.group(6));
+      second = Integer.parseInt(m.group(7));
+    } else if ((m = RFC850_DATE.matcher(v)).matches()) {
+      day = Integer.parseInt(m.group(2));
+      month = MONTHS.indexOf(m.group(3)) + 1;
+      int twoDigits = Integer.parseInt(m.group(4));
+      int thisYear = java.time.Year.now(java.time.ZoneOffset.UTC).getValue();
+      year = thisYear / 100 * 100 + twoDigits;
+      if (year > thisYear + 50) {
+        year -= 100;
+      }
+      hour = Integer.parseInt(m.group(5));
+      minute = Integer.parseInt(m.group(6));
+      second = Integer.parseInt(m.group(7));
+    } else if ((m = ASCTIME_DATE.matcher(v)).matches()) {
+      month = MONTHS.indexOf(m.group(2)) + 1;
+      day = Integer.parseInt(m.group(3).trim());
+      hour = Integer.parseInt(m.group(4));
+      minute = Integer.parseInt(m.group(5));
+      second = Integer.parseInt(m.group(6));
+      year = Integer.parseInt(m.group(7));
+    } else {
+      return null;
+    }
+    if (month == 0) {
       return null;
     }
     try {
-      return ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-    } catch (DateTimeParseException e) {
-      return null;
+      // second 60 (a leap second) is read as the next second
+      boolean leap = second == 60;
+      Instant instant =
+          java.time.LocalDateTime.of(year, month, day, hour, minute, leap ? 59 : second)
+              .toInstant(java.time.ZoneOffset.UTC);
+      return leap ? instant.plusSeconds(1) : instant;
+    } catch (java.time.DateTimeException e) {
+      return null; // 31 Feb, hour 24, ...
     }
   }
 

@@ -149,12 +149,33 @@ public final class HttpLoaderEngine {
   public Loaded<HttpValue> revalidate(
       URI uri, @Nullable String etag, @Nullable String lastModified, HttpValue previous) {
     if (etag == null && lastModified == null) {
-      return load(uri);
+      return reload(uri);
     }
-    return toLoaded(fetch(uri, etag, lastModified, NEVER), previous);
+    Response response = fetch(uri, etag, lastModified, NEVER);
+    if (response.status() == 304) {
+      return notModified(response, previous, etag);
+    }
+    return toLoaded(response, previous, true);
+  }
+
+  /** Fetches {@code uri} for a key the cache may hold an expired entry of, without validators. */
+  public Loaded<HttpValue> reload(URI uri) {
+    return toLoaded(fetch(uri, null, null, NEVER), null, true);
   }
 
   private Loaded<HttpValue> toLoaded(Response response, @Nullable HttpValue previous) {
+    return toLoaded(response, previous, previous != null);
+  }
+
+  /**
+   * Turns an answer into what the cache should do with it.
+   *
+   * @param previous the stored value a conditional request was made for, else null
+   * @param fallback whether the cache may hold an expired entry for the key (a reload, a bulk
+   *     load): a "not found" that must not be stored cannot then be said as "not modified"
+   */
+  private Loaded<HttpValue> toLoaded(
+      Response response, @Nullable HttpValue previous, boolean fallback) {
     int status = response.status();
     if (status == 304) {
       if (previous == null) {
@@ -163,39 +184,115 @@ public final class HttpLoaderEngine {
             "304 Not Modified from " + TargetUris.redact(response.uri())
                 + " answered a request without validators", null);
       }
-      Map<String, List<String>> merged = new LinkedHashMap<>(previous.headers());
-      merged.putAll(response.headers());
-      Freshness freshness = Freshness.of(merged, response.receivedAt(), options, authorized);
+      return notModified(response, previous, previous.etag().orElse(null));
+    }
+    if (status == 404 || status == 410) {
+      return notFound(response, fallback);
+    }
+    if (status >= 200 && status < 300 && status != 206) {
+      Map<String, List<String>> kept = kept(response.headers());
+      String contentType = first(response.headers(), "content-type");
+      HttpValue value = HttpValue.of(status, response.body(), contentType, kept);
+      return valueOf(value, status, response.headers(), response.receivedAt());
+    }
+    throw statusFailure(response, "");
+  }
+
+  /** The value {@code value} with the freshness of {@code headers}, validators included. */
+  private Loaded<HttpValue> valueOf(
+      HttpValue value, int status, Map<String, List<String>> headers, Instant receivedAt) {
+    Freshness freshness = Freshness.of(status, headers, receivedAt, options, authorized);
+    Loaded.Builder<HttpValue> builder =
+        Loaded.builder(value)
+            .contentType(value.contentType())
+            .etag(first(headers, "etag"))
+            .lastModified(first(headers, "last-modified"));
+    boolean validated = first(headers, "etag") != null || first(headers, "last-modified") != null;
+    return keepForRevalidation(apply(builder, freshness, validated), validated).build();
+  }
+
+  /**
+   * A 304: the stored response, its headers updated with the 304's (RFC 9111, 4.3.4; never
+   * Content-Length), with the freshness of the updated headers. When the headers are unchanged
+   * the cache keeps the value it has ({@link Loaded#notModified}); else it gets the updated value,
+   * with the same body (nothing downloaded again). A 304 whose ETag does not match the stored one
+   * (strongly, or weakly when the 304's is weak) does not select it: the body is fetched again.
+   */
+  private Loaded<HttpValue> notModified(
+      Response response, HttpValue previous, @Nullable String storedTag) {
+    String newTag = first(response.headers(), "etag");
+    if (newTag != null && !etagMatches(storedTag, newTag.trim())) {
+      return toLoaded(fetch(response.uri(), null, null, NEVER), null, true);
+    }
+    Map<String, List<String>> merged = new LinkedHashMap<>(previous.headers());
+    response.headers().forEach(
+        (name, values) -> {
+          if (!UNUPDATABLE.contains(name)) {
+            merged.put(name, values);
+          }
+        });
+    Map<String, List<String>> kept = kept(merged);
+    if (kept.equals(previous.headers())) {
+      Freshness freshness =
+          Freshness.of(previous.status(), merged, response.receivedAt(), options, authorized);
       Loaded.Builder<HttpValue> builder = Loaded.notModifiedBuilder();
       builder.etag(first(response.headers(), "etag"));
       builder.lastModified(first(response.headers(), "last-modified"));
-      return keepForRevalidation(apply(builder, freshness), true).build();
+      return keepForRevalidation(apply(builder, freshness, true), true).build();
     }
-    if (status == 404 || status == 410) {
+    HttpValue updated =
+        HttpValue.of(previous.status(), previous.body(), previous.contentType(), kept);
+    return valueOf(updated, previous.status(), merged, response.receivedAt());
+  }
+
+  /** Headers a 304 never replaces in the stored response. */
+  private static final java.util.Set<String> UNUPDATABLE =
+      java.util.Set.of("content-length", "content-encoding", "transfer-encoding", "content-range");
+
+  /** RFC 9110, 8.8.3.2: strong comparison unless the 304's tag is weak, then weak comparison. */
+  private static boolean etagMatches(@Nullable String stored, String received) {
+    if (stored == null) {
+      return false;
+    }
+    String s = stored.trim();
+    if (!received.startsWith("W/")) {
+      return !s.startsWith("W/") && s.equals(received);
+    }
+    return (s.startsWith("W/") ? s.substring(2) : s).equals(received.substring(2));
+  }
+
+  /**
+   * 404/410 by their own headers (RFC 9111, 3): {@code no-store}, a response already stale by its
+   * own {@code max-age}/{@code Expires}, or {@code no-cache} is stored nowhere; {@code private}
+   * only locally; otherwise the cache's negativeTtl applies. Where the cache may hold an expired
+   * value ({@code fallback}) the plain "not found" is answered, so that value is dropped.
+   */
+  private Loaded<HttpValue> notFound(Response response, boolean fallback) {
+    if (fallback) {
       return Loaded.notFound();
     }
-    if (status >= 200 && status < 300 && status != 206) {
-      Map<String, List<String>> kept = new LinkedHashMap<>();
-      for (String name : options.keptHeaders()) {
-        List<String> values = response.headers().get(name);
-        if (values != null) {
-          kept.put(name, values);
-        }
-      }
-      String contentType = first(response.headers(), "content-type");
-      HttpValue value = HttpValue.of(status, response.body(), contentType, kept);
-      Freshness freshness = Freshness.of(response.headers(), response.receivedAt(), options, authorized);
-      Loaded.Builder<HttpValue> builder =
-          Loaded.builder(value)
-              .contentType(contentType)
-              .etag(first(response.headers(), "etag"))
-              .lastModified(first(response.headers(), "last-modified"));
-      boolean validated =
-          first(response.headers(), "etag") != null
-              || first(response.headers(), "last-modified") != null;
-      return keepForRevalidation(apply(builder, freshness), validated).build();
+    Freshness freshness =
+        Freshness.of(response.status(), response.headers(), response.receivedAt(), options, authorized);
+    if (freshness.ttl().isZero()) {
+      // A "not modified" from a first load is a "not found" (Loaded#notModified); unlike
+      // Loaded.notFound() it can say where to keep it.
+      return Loaded.<HttpValue>notModifiedBuilder().storage(Loaded.Storage.NOWHERE).build();
     }
-    throw statusFailure(response, "");
+    if (freshness.storage() != Loaded.Storage.EVERYWHERE) {
+      return Loaded.<HttpValue>notModifiedBuilder().storage(freshness.storage()).build();
+    }
+    return Loaded.notFound();
+  }
+
+  private Map<String, List<String>> kept(Map<String, List<String>> headers) {
+    Map<String, List<String>> kept = new java.util.TreeMap<>();
+    for (String name : options.keptHeaders()) {
+      List<String> values = headers.get(name);
+      if (values != null) {
+        kept.put(name, List.copyOf(values));
+      }
+    }
+    return kept;
   }
 
   /** Keeps an expired response with a validator, so the next load can ask "modified since?". */
@@ -207,8 +304,10 @@ public final class HttpLoaderEngine {
     return builder;
   }
 
-  private static Loaded.Builder<HttpValue> apply(
-      Loaded.Builder<HttpValue> builder, Freshness freshness) {
+  private Loaded.Builder<HttpValue> apply(
+      Loaded.Builder<HttpValue> builder, Freshness freshness, boolean validated) {
+    // no-cache (freshness.mustRevalidate()) stays stored nowhere: a TTL of zero cannot be kept for
+    // revalidation by the core yet, and any positive TTL could be served unrevalidated.
     if (freshness.ttl().isZero()) {
       // Loaded rejects an exact TTL of zero; NOWHERE keeps the answer out of every tier instead.
       return builder.ttlHint(Duration.ZERO).storage(Loaded.Storage.NOWHERE);
@@ -253,7 +352,7 @@ public final class HttpLoaderEngine {
         Loaded<HttpValue> answer = null;
         Throwable failure = null;
         try {
-          answer = toLoaded(fetch(targets.get(i), null, null, this::isStopped), null);
+          answer = toLoaded(fetch(targets.get(i), null, null, this::isStopped), null, true);
         } catch (RuntimeException | Error e) {
           failure = e;
         }
