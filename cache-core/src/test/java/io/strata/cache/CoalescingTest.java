@@ -3,9 +3,6 @@ package io.strata.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.strata.cache.codec.Codec;
-import io.strata.cache.testkit.ForwardingTier;
-import io.strata.cache.testkit.InMemoryTier;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -44,68 +41,6 @@ class CoalescingTest {
       }
     });
     return latch;
-  }
-
-  @Test
-  void waitersOfAColdKey_areAnsweredBeforeTheStoreBelowEnds_andLateReadersJoinTheAnsweredLoad()
-      throws Exception {
-    CountDownLatch loading = new CountDownLatch(1);
-    CountDownLatch loaderMay = new CountDownLatch(1);
-    CountDownLatch storing = new CountDownLatch(1);
-    CountDownLatch storeMay = new CountDownLatch(1);
-    AtomicInteger loads = new AtomicInteger();
-    InMemoryTier.Store store = new InMemoryTier.Store();
-    TierFactory<String, String> memory = InMemoryTier.factory("remote", store, Codec.utf8());
-    try (MultiLevelCache<String, String> cache =
-        MultiLevelCache.<String, String>builder("cold")
-            .tier(
-                context ->
-                    new ForwardingTier<>(memory.create(context)) {
-                      @Override
-                      public Set<String> putLeased(
-                          Map<? extends String, CacheEntry<String>> entries,
-                          Map<? extends String, TierLease<String>> leases) {
-                        storing.countDown();
-                        await(storeMay); // a slow write to Redis
-                        return super.putLeased(entries, leases);
-                      }
-                    })
-            .loader(
-                key -> {
-                  loads.incrementAndGet();
-                  loading.countDown();
-                  await(loaderMay);
-                  return "v";
-                })
-            .build()) {
-      CountDownLatch waiting = countingWaits(cache, 1);
-      Future<String> leader = pool.submit(() -> cache.get("k"));
-      await(loading);
-      Future<String> waiter = pool.submit(() -> cache.get("k"));
-      await(waiting);
-
-      loaderMay.countDown();
-      await(storing);
-
-      assertThat(waiter.get(BOUND_SECONDS, TimeUnit.SECONDS)).isEqualTo("v");
-      assertThat(pool.submit(() -> cache.get("k")).get(BOUND_SECONDS, TimeUnit.SECONDS))
-          .as("a reader after the answer, while the store is under way")
-          .isEqualTo("v");
-      assertThat(leader).as("the leader stores on its own thread").isNotDone();
-      storeMay.countDown();
-      assertThat(leader.get(BOUND_SECONDS, TimeUnit.SECONDS)).isEqualTo("v");
-      assertThat(loads).as("the late reader joined the answered load").hasValue(1);
-      assertThat(store.size()).isOne();
-    }
-  }
-
-  private static void await(CountDownLatch latch) {
-    try {
-      assertThat(latch.await(BOUND_SECONDS, TimeUnit.SECONDS)).isTrue();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
   }
 
   @Test

@@ -92,7 +92,7 @@ final class LoadCoordinator<K, V> {
    */
   Claim<V> claimOrJoin(K key, Loader<K, V> loader, @Nullable Fallback<V> fallback, boolean inline) {
     Claim<V> mine = new Claim<>();
-    Claim<V> existing = claim(key, mine);
+    Claim<V> existing = inflight.putIfAbsent(key, mine);
     if (existing != null) {
       return join(key, existing);
     }
@@ -115,7 +115,7 @@ final class LoadCoordinator<K, V> {
     try {
       for (K key : keys) {
         Claim<V> mine = new Claim<>();
-        Claim<V> existing = claim(key, mine);
+        Claim<V> existing = inflight.putIfAbsent(key, mine);
         if (existing == null) {
           claimed.put(key, mine);
           all.put(key, mine);
@@ -147,7 +147,7 @@ final class LoadCoordinator<K, V> {
       Loader<K, V> loader,
       boolean background) {
     Claim<V> mine = new Claim<>();
-    Claim<V> existing = claim(key, mine);
+    Claim<V> existing = inflight.putIfAbsent(key, mine);
     if (existing != null) {
       return existing;
     }
@@ -168,15 +168,7 @@ final class LoadCoordinator<K, V> {
                 return;
               }
               Outcome<V> outcome =
-                  calls
-                      .load(
-                          Set.of(key),
-                          false,
-                          loader,
-                          fallbacks,
-                          Map.of(key, ticket),
-                          leases,
-                          (k, known) -> {})
+                  calls.load(Set.of(key), false, loader, fallbacks, Map.of(key, ticket), leases)
                       .get(key);
               Resolved<V> resolved = outcome.resolved();
               observers.refresh(resolved != null && !resolved.stale());
@@ -193,32 +185,6 @@ final class LoadCoordinator<K, V> {
         },
         Map.of(key, mine));
     return mine;
-  }
-
-  /**
-   * Claims {@code key} with {@code mine}, or returns the claim to join: one under way, or one
-   * already answered with an entry still fresh (its load is storing what it found). A claim
-   * answered otherwise (a failure, nothing found, an entry expired since) is replaced.
-   */
-  private @Nullable Claim<V> claim(K key, Claim<V> mine) {
-    while (true) {
-      Claim<V> existing = inflight.putIfAbsent(key, mine);
-      if (existing == null || !existing.isDone() || answeredFresh(existing)) {
-        return existing;
-      }
-      if (inflight.replace(key, existing, mine)) {
-        return null;
-      }
-    }
-  }
-
-  private boolean answeredFresh(Claim<V> claim) {
-    if (claim.isCompletedExceptionally()) {
-      return false;
-    }
-    Resolved<V> resolved = claim.join();
-    CacheEntry<V> entry = resolved.entry();
-    return entry != null && !resolved.stale() && entry.isFresh(ticker.read());
   }
 
   /** Ends the claim on {@code key}: later callers start a new load. The old one runs on. */
@@ -347,17 +313,8 @@ final class LoadCoordinator<K, V> {
         missing.removeAll(filled.keySet());
       }
       if (!missing.isEmpty()) {
-        // Callers are answered once the values are known; the claims end after the stores, so
-        // that a read meanwhile joins the answered claim instead of loading again.
         calls
-            .load(
-                missing,
-                together,
-                loader,
-                fallbacks,
-                tickets,
-                leases,
-                (key, outcome) -> answer(claimed.get(key), outcome))
+            .load(missing, together, loader, fallbacks, tickets, leases)
             .forEach((key, outcome) -> complete(key, claimed.get(key), outcome));
       }
     } catch (Throwable e) {
@@ -376,18 +333,11 @@ final class LoadCoordinator<K, V> {
   }
 
   private void complete(K key, Claim<V> mine, Outcome<V> outcome) {
-    inflight.remove(key, mine);
-    answer(mine, outcome);
-  }
-
-  /** Completes {@code mine} with {@code outcome}, leaving the claim in place. */
-  private static <V> void answer(Claim<V> mine, Outcome<V> outcome) {
     Resolved<V> resolved = outcome.resolved();
     if (resolved != null) {
-      mine.complete(resolved);
+      settle(key, mine, resolved);
     } else {
-      mine.completeExceptionally(
-          Objects.requireNonNull(outcome.error(), "an outcome without error"));
+      fail(key, mine, Objects.requireNonNull(outcome.error(), "an outcome without error"));
     }
   }
 

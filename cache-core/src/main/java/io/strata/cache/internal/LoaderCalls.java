@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -77,10 +76,9 @@ final class LoaderCalls<K, V> {
 
   /**
    * Loads {@code keys}: one {@link Loader#reload}/{@link Loader#loadEntry} per key, or, for a
-   * bulk read ({@code together}) and a loader that answers many keys at once, one bulk call. Each
-   * outcome is handed to {@code known} as soon as all are known, before what loaded is stored
-   * (under {@code leases}; the caller gives back the leases left over): waiters need not wait for
-   * a write to a remote tier. Never throws; a failure is an outcome.
+   * bulk read ({@code together}) and a loader that answers many keys at once, one bulk call. What
+   * loaded is stored under {@code leases}; the caller gives back the leases left over. Never
+   * throws; a failure is an outcome.
    */
   Map<K, Outcome<V>> load(
       Set<K> keys,
@@ -88,8 +86,7 @@ final class LoaderCalls<K, V> {
       Loader<K, V> loader,
       Map<K, Fallback<V>> fallbacks,
       Map<K, Ticket> tickets,
-      LoadLeases<K, V> leases,
-      BiConsumer<K, Outcome<V>> known) {
+      LoadLeases<K, V> leases) {
     Map<K, Outcome<V>> outcomes = new LinkedHashMap<>();
     Map<K, Fill<V>> fills = new LinkedHashMap<>();
     Bulk bulk = loader == configured ? configuredBulk : Bulk.of(loader);
@@ -100,7 +97,6 @@ final class LoaderCalls<K, V> {
         outcomes.put(key, loadOne(key, loader, fallbacks.get(key), tickets.get(key), fills));
       }
     }
-    outcomes.forEach(known);
     guard.storeLoaded(fills, ticker.read(), leases);
     return outcomes;
   }
