@@ -61,6 +61,19 @@ class LeaseTest {
     return cache;
   }
 
+  /** A cache over the shared store, seen through {@code decorate}. */
+  private MultiLevelCache<String, String> over(
+      java.util.function.UnaryOperator<CacheTier<String, String>> decorate,
+      Loader<String, String> loader) {
+    TierFactory<String, String> shared = InMemoryTier.factory("shared", store, Codec.utf8());
+    return build(
+        MultiLevelCache.<String, String>builder("users")
+            .ticker(ticker)
+            .executor(Runnable::run)
+            .tier(context -> decorate.apply(shared.create(context)))
+            .loader(loader));
+  }
+
   private MultiLevelCache<String, String> instanceB() {
     return build(
         builder(
@@ -231,27 +244,21 @@ class LeaseTest {
     MultiLevelCache<String, String> b = instanceB();
     AtomicInteger loads = new AtomicInteger();
     MultiLevelCache<String, String> a =
-        build(
-            MultiLevelCache.<String, String>builder("users")
-                .ticker(ticker)
-                .executor(Runnable::run)
-                .tier(
-                    context ->
-                        new ForwardingTier<>(
-                            InMemoryTier.factory("shared", store, Codec.utf8()).create(context)) {
-                          @Override
-                          public Map<String, TierLease<String>> lease(
-                              Collection<? extends String> keys, boolean refresh) {
-                            store.holdAnnouncements();
-                            b.put("k", "put-meanwhile"); // after the walk missed
-                            return super.lease(keys, refresh);
-                          }
-                        })
-                .loader(
-                    key -> {
-                      loads.incrementAndGet();
-                      return "loaded";
-                    }));
+        over(
+            tier ->
+                new ForwardingTier<>(tier) {
+                  @Override
+                  public Map<String, TierLease<String>> lease(
+                      Collection<? extends String> keys, boolean refresh) {
+                    store.holdAnnouncements();
+                    b.put("k", "put-meanwhile"); // after the walk missed
+                    return super.lease(keys, refresh);
+                  }
+                },
+            key -> {
+              loads.incrementAndGet();
+              return "loaded";
+            });
 
     assertThat(a.get("k")).isEqualTo("put-meanwhile");
 
@@ -355,21 +362,16 @@ class LeaseTest {
   @Test
   void aTierThatFailsToLease_isNotWrittenByTheLoad_andTheValueIsKeptLocally() {
     MultiLevelCache<String, String> cache =
-        build(
-            MultiLevelCache.<String, String>builder("users")
-                .ticker(ticker)
-                .executor(Runnable::run)
-                .tier(
-                    context ->
-                        new ForwardingTier<>(
-                            InMemoryTier.factory("shared", store, Codec.utf8()).create(context)) {
-                          @Override
-                          public Map<String, TierLease<String>> lease(
-                              Collection<? extends String> keys, boolean refresh) {
-                            throw new TierUnavailableException("cannot lease now", null);
-                          }
-                        })
-                .loader(key -> "v1"));
+        over(
+            tier ->
+                new ForwardingTier<>(tier) {
+                  @Override
+                  public Map<String, TierLease<String>> lease(
+                      Collection<? extends String> keys, boolean refresh) {
+                    throw new TierUnavailableException("cannot lease now", null);
+                  }
+                },
+            key -> "v1");
 
     assertThat(cache.get("k")).isEqualTo("v1");
 
@@ -381,30 +383,24 @@ class LeaseTest {
   void aKeyFilledWhileWaitingForTheLease_isAnsweredWithoutLoading() {
     AtomicInteger loads = new AtomicInteger();
     MultiLevelCache<String, String> cache =
-        build(
-            MultiLevelCache.<String, String>builder("users")
-                .ticker(ticker)
-                .executor(Runnable::run)
-                .tier(
-                    context ->
-                        new ForwardingTier<>(
-                            InMemoryTier.factory("shared", store, Codec.utf8()).create(context)) {
-                          @Override
-                          public Map<String, TierLease<String>> lease(
-                              Collection<? extends String> keys, boolean refresh) {
-                            long now = ticker.read();
-                            return Map.of(
-                                "k",
-                                TierLease.found(
-                                    CacheEntry.builder("theirs", now, now + Duration.ofMinutes(1).toNanos())
-                                        .build()));
-                          }
-                        })
-                .loader(
-                    key -> {
-                      loads.incrementAndGet();
-                      return "mine";
-                    }));
+        over(
+            tier ->
+                new ForwardingTier<>(tier) {
+                  @Override
+                  public Map<String, TierLease<String>> lease(
+                      Collection<? extends String> keys, boolean refresh) {
+                    long now = ticker.read();
+                    return Map.of(
+                        "k",
+                        TierLease.found(
+                            CacheEntry.builder("theirs", now, now + Duration.ofMinutes(1).toNanos())
+                                .build()));
+                  }
+                },
+            key -> {
+              loads.incrementAndGet();
+              return "mine";
+            });
 
     assertThat(cache.get("k")).isEqualTo("theirs");
 

@@ -62,22 +62,16 @@ final class Scripts {
 
   /**
    * A load's store: KEYS[1] = entry key, KEYS[2] = its lease key, ARGV[1] = the lease token, then
-   * the arguments of {@link #WRITE}. Writes as WRITE does only while the lease still holds that
-   * token, and ends the lease; returns 0 (writing nothing) when any change of the key since the
+   * the arguments of {@link #WRITE}. Runs WRITE (which ends the lease) only while the lease still
+   * holds that token; returns 0 (writing nothing) when any change of the key since the
    * lease was taken removed it, or when it expired.
    */
   static final String FILL =
       """
       if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
-      redis.call('DEL', KEYS[2])
-      local n = tonumber(ARGV[3])
-      if type(redis.pcall('HDEL', KEYS[1], unpack(ARGV, 4, 3 + n))) == 'table' then
-        redis.call('DEL', KEYS[1])
-      end
-      redis.call('HSET', KEYS[1], unpack(ARGV, 4 + n))
-      redis.call('PEXPIRE', KEYS[1], ARGV[2])
-      return 1
-      """;
+      table.remove(ARGV, 1)
+      """
+          + WRITE;
 
   /**
    * KEYS[1] = lease key, KEYS[2] = the entry's key (for a load only), ARGV[1] = a new token,
