@@ -77,6 +77,16 @@ public final class Loaded<V> {
   }
 
   /**
+   * Starts a "not found" result that says how long the answer may be remembered ({@link
+   * Builder#ttl}, or {@link Builder#ttlHint}, where zero means not at all) and where ({@link
+   * Builder#storage}), as an HTTP 404 with its own {@code Cache-Control} does. What it does not
+   * say, the cache's negative TTL decides. Other hints are ignored.
+   */
+  public static <V> Builder<V> notFoundBuilder() {
+    return new Builder<>(null, false);
+  }
+
+  /**
    * Returns the result of a revalidation that found the cached value still current (an HTTP
    * 304): the cache keeps the value it has and gives it a new lifetime. Only meaningful from
    * {@link Loader#reload}; from a first load it means "not found".

@@ -21,7 +21,7 @@ final class EntryFactory<K, V> {
 
   /**
    * Returns the entry for what a load of {@code key} answered, or null when there is nothing to
-   * remember (not found, without a negative TTL). An entry whose lifetime is zero is returned but
+   * remember (not found, without a negative TTL or a lifetime of its own). An entry whose lifetime is zero is returned but
    * must not be stored.
    *
    * @param previous the entry the load revalidated, whose value a "not modified" keeps
@@ -38,8 +38,11 @@ final class EntryFactory<K, V> {
       source = null;
     }
     if (value == null) {
-      Duration negativeTtl = settings.negativeTtl();
-      return negativeTtl == null
+      // A "not found" that says how long it holds (an HTTP 404's own max-age) is kept that long.
+      Duration own =
+          loaded.isNotModified() ? null : loaded.ttl() != null ? loaded.ttl() : loaded.ttlHint();
+      Duration negativeTtl = own != null ? own : settings.negativeTtl();
+      return negativeTtl == null || negativeTtl.isZero()
           ? null
           : CacheEntry.<V>negative(now, now + Durations.nanos(negativeTtl))
               .loadNanos(now - start)

@@ -235,4 +235,40 @@ class CacheIT {
     assertThat(cache.get("missing")).isNull();
     assertThat(server.requestCount()).isEqualTo(2);
   }
+
+  @Test
+  void notFound_withALifetimeOfItsOwn_isKeptThatLong_notForTheNegativeTtl() {
+    server.handler(exchange -> TestServer.respond(exchange, 404, "nope", "Cache-Control", "max-age=60"));
+    MultiLevelCache<String, HttpValue> cache = builder().negativeTtl(Duration.ofSeconds(30)).build();
+    assertThat(cache.get("missing")).isNull();
+    ticker.advance(Duration.ofSeconds(45));
+    assertThat(cache.get("missing")).isNull();
+    assertThat(server.requestCount()).as("still within its own 60 s").isEqualTo(1);
+    ticker.advance(Duration.ofSeconds(16));
+    assertThat(cache.get("missing")).isNull();
+    assertThat(server.requestCount()).isEqualTo(2);
+  }
+
+  @Test
+  void notFound_onAReload_followsItsOwnHeaders_andDropsTheExpiredValue() {
+    java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean();
+    server.handler(
+        exchange -> {
+          if (gone.get()) {
+            TestServer.respond(exchange, 404, "gone", "Cache-Control", "no-store");
+          } else {
+            TestServer.respond(exchange, 200, "here", "Cache-Control", "max-age=10, stale-if-error=600");
+          }
+        });
+    MultiLevelCache<String, HttpValue> cache = builder().negativeTtl(Duration.ofSeconds(30)).build();
+    assertThat(cache.get("k").bodyAsString()).isEqualTo("here");
+    ticker.advance(Duration.ofSeconds(11));
+    gone.set(true);
+
+    assertThat(cache.get("k")).isNull();
+    assertThat(cache.get("k")).isNull();
+
+    assertThat(server.requestCount()).as("no-store: remembered nowhere, asked again").isEqualTo(3);
+    assertThat(shared.size()).isZero();
+  }
 }

@@ -127,6 +127,12 @@ public record Freshness(
     return new Freshness(ttl, remaining, storage, swr, sie, false);
   }
 
+  /** Returns whether {@code headers} state a lifetime ({@code s-maxage}, {@code max-age}, {@code Expires}). */
+  static boolean statesLifetime(Map<String, List<String>> headers) {
+    Directives cc = Directives.parse(headers.getOrDefault("cache-control", List.of()));
+    return cc.has("s-maxage") || cc.has("max-age") || headers.containsKey("expires");
+  }
+
   /** The statuses RFC 9110 (15.1) lets a cache give a heuristic (here: default) lifetime. */
   private static final java.util.Set<Integer> HEURISTIC =
       java.util.Set.of(200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501);

@@ -155,27 +155,20 @@ public final class HttpLoaderEngine {
     if (response.status() == 304) {
       return notModified(response, previous, etag);
     }
-    return toLoaded(response, previous, true);
+    return toLoaded(response, previous);
   }
 
   /** Fetches {@code uri} for a key the cache may hold an expired entry of, without validators. */
   public Loaded<HttpValue> reload(URI uri) {
-    return toLoaded(fetch(uri, null, null, NEVER), null, true);
-  }
-
-  private Loaded<HttpValue> toLoaded(Response response, @Nullable HttpValue previous) {
-    return toLoaded(response, previous, previous != null);
+    return toLoaded(fetch(uri, null, null, NEVER), null);
   }
 
   /**
    * Turns an answer into what the cache should do with it.
    *
    * @param previous the stored value a conditional request was made for, else null
-   * @param fallback whether the cache may hold an expired entry for the key (a reload, a bulk
-   *     load): a "not found" that must not be stored cannot then be said as "not modified"
    */
-  private Loaded<HttpValue> toLoaded(
-      Response response, @Nullable HttpValue previous, boolean fallback) {
+  private Loaded<HttpValue> toLoaded(Response response, @Nullable HttpValue previous) {
     int status = response.status();
     if (status == 304) {
       if (previous == null) {
@@ -187,7 +180,7 @@ public final class HttpLoaderEngine {
       return notModified(response, previous, previous.etag().orElse(null));
     }
     if (status == 404 || status == 410) {
-      return notFound(response, fallback);
+      return notFound(response);
     }
     if (status >= 200 && status < 300 && status != 206) {
       Map<String, List<String>> kept = kept(response.headers());
@@ -222,7 +215,7 @@ public final class HttpLoaderEngine {
       Response response, HttpValue previous, @Nullable String storedTag) {
     String newTag = first(response.headers(), "etag");
     if (newTag != null && !etagMatches(storedTag, newTag.trim())) {
-      return toLoaded(fetch(response.uri(), null, null, NEVER), null, true);
+      return toLoaded(fetch(response.uri(), null, null, NEVER), null);
     }
     Map<String, List<String>> merged = new LinkedHashMap<>(previous.headers());
     response.headers().forEach(
@@ -262,26 +255,22 @@ public final class HttpLoaderEngine {
   }
 
   /**
-   * 404/410 by their own headers (RFC 9111, 3): {@code no-store}, a response already stale by its
-   * own {@code max-age}/{@code Expires}, or {@code no-cache} is stored nowhere; {@code private}
-   * only locally; otherwise the cache's negativeTtl applies. Where the cache may hold an expired
-   * value ({@code fallback}) the plain "not found" is answered, so that value is dropped.
+   * 404/410 by their own headers (RFC 9111, 3): {@code no-store}, {@code no-cache} or a response
+   * already stale by its own {@code max-age}/{@code Expires} is remembered nowhere; {@code private}
+   * only locally; an explicit lifetime is the negative entry's; a 404 that says nothing gets the
+   * cache's negativeTtl. An expired value the cache held for the key is dropped either way.
    */
-  private Loaded<HttpValue> notFound(Response response, boolean fallback) {
-    if (fallback) {
-      return Loaded.notFound();
-    }
+  private Loaded<HttpValue> notFound(Response response) {
     Freshness freshness =
         Freshness.of(response.status(), response.headers(), response.receivedAt(), options, authorized);
+    Loaded.Builder<HttpValue> builder =
+        Loaded.<HttpValue>notFoundBuilder().storage(freshness.storage());
     if (freshness.ttl().isZero()) {
-      // A "not modified" from a first load is a "not found" (Loaded#notModified); unlike
-      // Loaded.notFound() it can say where to keep it.
-      return Loaded.<HttpValue>notModifiedBuilder().storage(Loaded.Storage.NOWHERE).build();
+      builder.ttlHint(Duration.ZERO);
+    } else if (Freshness.statesLifetime(response.headers())) {
+      builder.ttlHint(freshness.ttl()); // its own lifetime, within the loader's bounds
     }
-    if (freshness.storage() != Loaded.Storage.EVERYWHERE) {
-      return Loaded.<HttpValue>notModifiedBuilder().storage(freshness.storage()).build();
-    }
-    return Loaded.notFound();
+    return builder.build();
   }
 
   private Map<String, List<String>> kept(Map<String, List<String>> headers) {
@@ -352,7 +341,7 @@ public final class HttpLoaderEngine {
         Loaded<HttpValue> answer = null;
         Throwable failure = null;
         try {
-          answer = toLoaded(fetch(targets.get(i), null, null, this::isStopped), null, true);
+          answer = toLoaded(fetch(targets.get(i), null, null, this::isStopped), null);
         } catch (RuntimeException | Error e) {
           failure = e;
         }
