@@ -216,6 +216,16 @@ public final class Loaded<V> {
       return this;
     }
 
+    /**
+     * Makes the value stale from the start (an exact time to live of zero): it is kept only for
+     * its {@link #revalidateWithin} window, so every use reloads it with its validators and a "not
+     * modified" saves the transfer (HTTP {@code no-cache}); without that window it is kept nowhere.
+     */
+    public Builder<V> alwaysRevalidate() {
+      this.ttl = Duration.ZERO;
+      return this;
+    }
+
     /** Sets a stale-while-revalidate window for this value. */
     public Builder<V> staleWhileRevalidate(Duration window) {
       this.staleWhileRevalidate = nonNegative(window, "staleWhileRevalidate");

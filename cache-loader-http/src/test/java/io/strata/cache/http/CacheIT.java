@@ -271,4 +271,29 @@ class CacheIT {
     assertThat(server.requestCount()).as("no-store: remembered nowhere, asked again").isEqualTo(3);
     assertThat(shared.size()).isZero();
   }
+
+  @Test
+  void noCache_withAValidator_isStored_andEveryUseRevalidates_savingTheBody() {
+    java.util.List<String> conditions = new java.util.concurrent.CopyOnWriteArrayList<>();
+    server.handler(
+        exchange -> {
+          String condition = exchange.getRequestHeaders().getFirst("If-None-Match");
+          conditions.add(String.valueOf(condition));
+          if ("\"v1\"".equals(condition)) {
+            TestServer.respond(exchange, 304, "", "ETag", "\"v1\"", "Cache-Control", "no-cache");
+          } else {
+            TestServer.respond(exchange, 200, "body", "ETag", "\"v1\"", "Cache-Control", "no-cache");
+          }
+        });
+    MultiLevelCache<String, HttpValue> cache = builder().build();
+
+    assertThat(cache.get("k").bodyAsString()).isEqualTo("body");
+    assertThat(cache.get("k").bodyAsString()).isEqualTo("body");
+    ticker.advance(Duration.ofSeconds(1));
+    assertThat(cache.get("k").bodyAsString()).isEqualTo("body");
+
+    assertThat(conditions).as("a full fetch, then a revalidation on every use")
+        .containsExactly("null", "\"v1\"", "\"v1\"");
+    assertThat(shared.size()).as("stored, for its validator").isOne();
+  }
 }

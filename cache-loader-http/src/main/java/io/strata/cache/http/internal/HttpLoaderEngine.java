@@ -295,8 +295,10 @@ public final class HttpLoaderEngine {
 
   private Loaded.Builder<HttpValue> apply(
       Loaded.Builder<HttpValue> builder, Freshness freshness, boolean validated) {
-    // no-cache (freshness.mustRevalidate()) stays stored nowhere: a TTL of zero cannot be kept for
-    // revalidation by the core yet, and any positive TTL could be served unrevalidated.
+    if (freshness.mustRevalidate() && validated && !options.revalidationWindow().isZero()) {
+      // no-cache (RFC 9111, 5.2.2.4): stored, but every use revalidates (a 304 saves the body).
+      return builder.alwaysRevalidate().storage(freshness.storage());
+    }
     if (freshness.ttl().isZero()) {
       // Loaded rejects an exact TTL of zero; NOWHERE keeps the answer out of every tier instead.
       return builder.ttlHint(Duration.ZERO).storage(Loaded.Storage.NOWHERE);
