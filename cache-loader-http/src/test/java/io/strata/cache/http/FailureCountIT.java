@@ -146,7 +146,8 @@ class FailureCountIT {
   void serverErrors_areRequestedExactlyMaxAttemptsTimes() throws Exception {
     try (RawServer failing =
         new RawServer(
-             out -> out.write(ascii("HTTP/1.1 503 Busy\r\nContent-Length: 0\r\n\r\n")))) {
+             // RawServer closes after each answer; a real server that does says so.
+             out -> out.write(ascii("HTTP/1.1 503 Busy\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")))) {
       assertFails(failing.uri("/api/"), options(), Reason.STATUS);
       assertThat(failing.requests()).isEqualTo(ATTEMPTS);
       assertThat(sleeps).hasSize(ATTEMPTS - 1);
@@ -158,7 +159,11 @@ class FailureCountIT {
     try (RawServer limiting =
         new RawServer(
             
-                out -> out.write(ascii("HTTP/1.1 429 Slow\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n")))) {
+                out ->
+                    out.write(
+                        ascii(
+                            "HTTP/1.1 429 Slow\r\nRetry-After: 1\r\nConnection: close\r\n"
+                                + "Content-Length: 0\r\n\r\n")))) {
       assertFails(limiting.uri("/api/"), options(), Reason.STATUS);
       assertThat(limiting.requests()).isEqualTo(ATTEMPTS);
       assertThat(sleeps).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(1));
