@@ -257,25 +257,30 @@ class RedisLeaseIT {
   void takingALease_pushesNoInvalidation_toAnyInstance() {
     CacheTier<String, String> a = instance(contextA);
     CacheTier<String, String> b = instance(contextB);
-    a.put("warm", entry("w")); // its push, heard by both, says every earlier one arrived
+    // Each hears the other's writes (a writer drops the push of its own): a push heard says every
+    // earlier one on that connection arrived.
+    a.put("warm-a", entry("w"));
+    b.put("warm-b", entry("w"));
     Await.until(
         Duration.ofSeconds(10),
-        () -> contextA.invalidated.contains("warm") && contextB.invalidated.contains("warm"),
-        "both instances to hear the warm-up push");
+        () -> contextA.invalidated.contains("warm-b") && contextB.invalidated.contains("warm-a"),
+        "both instances to hear the warm-up pushes");
     contextA.invalidated.clear();
     contextB.invalidated.clear();
 
     assertThat(leaseOne(a, "k").isHeld()).isTrue();
     assertThat(leaseOne(b, "k").isHeld()).isFalse();
     // A later write's push arrives after any the leases sent, on the same connections.
-    a.put("marker", entry("m"));
+    a.put("marker-a", entry("m"));
+    b.put("marker-b", entry("m"));
     Await.until(
         Duration.ofSeconds(10),
-        () -> contextA.invalidated.contains("marker") && contextB.invalidated.contains("marker"),
-        "both instances to hear the marker's push");
+        () ->
+            contextA.invalidated.contains("marker-b") && contextB.invalidated.contains("marker-a"),
+        "both instances to hear the markers' pushes");
 
-    assertThat(contextA.invalidated).containsExactly("marker");
-    assertThat(contextB.invalidated).containsExactly("marker");
+    assertThat(contextA.invalidated).containsExactly("marker-b");
+    assertThat(contextB.invalidated).containsExactly("marker-a");
   }
 
   @Test

@@ -25,7 +25,10 @@ import org.jspecify.annotations.Nullable;
  *   r   ms from revalidation end to key expiry (optional: absent = the freshness end)
  *   a   ms from creation to key expiry   l   load time in microseconds
  *   mt  media type (optional)           et  ETag (optional)   lm  Last-Modified (optional)
+ *   id  the write's own id: how the writer tells the push of its own write from another's
  * </pre>
+ *
+ * <p>Readers ignore fields they do not know, so {@code id} needed no new version.
  */
 final class EntryFormat {
 
@@ -62,18 +65,19 @@ final class EntryFormat {
   private static final byte[] MT = ascii("mt");
   private static final byte[] ET = ascii("et");
   private static final byte[] LM = ascii("lm");
+  static final byte[] ID = ascii("id");
   private static final byte[] VERSION_BYTES = ascii(VERSION);
   private static final byte[] ONE = ascii("1");
 
   /** Returns {@code entry} ready to write, or null when it has no time left to live. */
   static <V> @Nullable Encoded encode(
-      CacheEntry<V> entry, byte @Nullable [] bytes, String codecId, long now) {
+      CacheEntry<V> entry, byte @Nullable [] bytes, String codecId, byte[] writeId, long now) {
     long retainUntil = entry.retainUntil();
     long ttl = (retainUntil - now) / NANOS_PER_MILLI;
     if (ttl <= 0) {
       return null;
     }
-    List<byte[]> fields = new ArrayList<>(26);
+    List<byte[]> fields = new ArrayList<>(28);
     List<byte[]> absent = new ArrayList<>(5);
     add(fields, V, VERSION_BYTES);
     add(fields, CT, codecId.getBytes(StandardCharsets.UTF_8));
@@ -97,6 +101,7 @@ final class EntryFormat {
     optional(fields, absent, MT, entry.contentType());
     optional(fields, absent, ET, entry.etag());
     optional(fields, absent, LM, entry.lastModified());
+    add(fields, ID, writeId);
     return new Encoded(ttl, absent, fields);
   }
 

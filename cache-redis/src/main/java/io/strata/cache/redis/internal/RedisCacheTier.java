@@ -436,6 +436,9 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
     List<@Nullable K> checked = new ArrayList<>(entries.size());
     List<Function<Boolean, AsyncCommand<byte[], byte[], ?>>> commands =
         new ArrayList<>(entries.size());
+    // Per command: the key it writes and the write's id (null for a deletion).
+    List<byte @Nullable []> written = new ArrayList<>(entries.size());
+    List<byte @Nullable []> writeIds = new ArrayList<>(entries.size());
     for (Map.Entry<? extends K, CacheEntry<V>> mapping : entries.entrySet()) {
       K key = mapping.getKey();
       byte[] redisKey = redisKey(key);
@@ -449,8 +452,11 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
       if (tooLarge) {
         tooLarge(bytes.length);
       }
+      byte[] writeId = OwnWrites.newId();
       EntryFormat.Encoded encoded =
-          tooLarge ? null : EntryFormat.encode(entry, bytes, settings.codec().id(), now);
+          tooLarge ? null : EntryFormat.encode(entry, bytes, settings.codec().id(), writeId, now);
+      written.add(encoded == null ? null : redisKey);
+      writeIds.add(encoded == null ? null : writeId);
       if (encoded == null) {
         if (token != null) {
           checked.add(key);
@@ -475,6 +481,12 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
     if (!breaker.tryAcquire()) {
       throw SKIPPED; // the cache counts the dropped write and journals a change
     }
+    for (int i = 0; i < written.size(); i++) {
+      byte[] redisKey = written.get(i);
+      if (redisKey != null) {
+        invalidations.expectWrite(redisKey, writeIds.get(i));
+      }
+    }
     // Deletions and writes go in one batch: their keys differ, so their order does not matter.
     List<Object> replies =
         run(connection, commands.size(), (i, eval) -> commands.get(i).apply(eval));
@@ -487,6 +499,10 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
       K key = checked.get(i);
       if (key != null && Long.valueOf(0).equals(reply)) {
         refused.add(key);
+        byte[] redisKey = written.get(i);
+        if (redisKey != null) {
+          invalidations.forgetWrite(redisKey, writeIds.get(i));
+        }
       }
     }
     return refused;

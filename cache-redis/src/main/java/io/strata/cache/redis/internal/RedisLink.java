@@ -182,6 +182,7 @@ public final class RedisLink implements AutoCloseable {
               resources,
               client instanceof RedisClusterClient cluster ? cluster : null,
               () -> connection != null,
+              () -> connection,
               settings.heartbeatInterval(),
               settings.heartbeatTimeout());
     }

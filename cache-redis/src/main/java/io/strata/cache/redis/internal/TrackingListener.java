@@ -5,7 +5,15 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.output.ByteArrayOutput;
+import io.lettuce.core.protocol.AsyncCommand;
+import io.lettuce.core.protocol.Command;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
+import io.lettuce.core.protocol.RedisCommand;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.protocol.ProtocolVersion;
 import io.lettuce.core.resource.ClientResources;
@@ -27,6 +35,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +50,9 @@ import org.slf4j.LoggerFactory;
  * connection is armed for its namespace and answers heartbeats; otherwise the cache is suspended
  * (flushed, and kept empty). A null push (FLUSHDB, FLUSHALL) flushes every cache; a push for the
  * namespace itself (an empty key) flushes that cache on every instance, which is how {@code
- * invalidateAll} reaches the others. Thread-safe.
+ * invalidateAll} reaches the others. A push for a key the cache itself just wrote is applied only
+ * if Redis no longer holds that write ({@link OwnWrites}), so a writer keeps its own copy.
+ * Thread-safe.
  */
 public final class TrackingListener implements AutoCloseable {
 
@@ -49,6 +60,9 @@ public final class TrackingListener implements AutoCloseable {
 
   /** The name tracking connections give themselves, as {@code CLIENT LIST} shows it. */
   public static final String CLIENT_NAME = "strata-invalidations";
+
+  /** Keys per cache whose own write's push may still come; past it, all are forgotten. */
+  private static final int OWN_WRITES_CAPACITY = 65_536;
 
   /** A cache's subscription: its namespace, how to read keys back, where to deliver them. */
   public static final class Subscription<K> implements AutoCloseable {
@@ -62,6 +76,7 @@ public final class TrackingListener implements AutoCloseable {
     private volatile boolean suspended;
     private volatile String suspendedBecause = "";
     private final AtomicBoolean loggedUnreadable = new AtomicBoolean();
+    private final OwnWrites ownWrites = new OwnWrites(OWN_WRITES_CAPACITY);
 
     private Subscription(
         TrackingListener listener,
@@ -78,6 +93,44 @@ public final class TrackingListener implements AutoCloseable {
     }
 
     private void deliver(List<byte[]> names) {
+      if (ownWrites.size() == 0) {
+        deliverNow(names);
+        return;
+      }
+      List<byte[]> now = new ArrayList<>(names.size());
+      List<byte[]> toCheck = new ArrayList<>();
+      List<byte[]> expected = new ArrayList<>();
+      for (byte[] name : names) {
+        byte[] own = ownWrites.take(name);
+        if (own == null || own == OwnWrites.CONTENDED) {
+          now.add(name);
+        } else {
+          toCheck.add(name);
+          expected.add(own);
+        }
+      }
+      if (!now.isEmpty()) {
+        deliverNow(now);
+      }
+      if (!toCheck.isEmpty()) {
+        listener.deliverUnlessOwn(this, toCheck, expected);
+      }
+    }
+
+    /**
+     * Records that this cache is about to write {@code redisKey} with {@code writeId}, so that the
+     * push of that write does not evict the copy the cache keeps; see {@link OwnWrites}.
+     */
+    void expectWrite(byte[] redisKey, byte[] writeId) {
+      ownWrites.expect(redisKey, writeId);
+    }
+
+    /** Forgets a write Redis refused: no push will come for it. */
+    void forgetWrite(byte[] redisKey, byte[] writeId) {
+      ownWrites.forget(redisKey, writeId);
+    }
+
+    private void deliverNow(List<byte[]> names) {
       List<K> found = new ArrayList<>(names.size());
       for (byte[] name : names) {
         if (name.length == namespaceBytes.length) {
@@ -131,6 +184,8 @@ public final class TrackingListener implements AutoCloseable {
   private final List<String> prefixes = new CopyOnWriteArrayList<>();
   private final @Nullable RedisClusterClient clusterClient;
   private final java.util.function.BooleanSupplier topologyKnown;
+  /** The data connection, on which pushes for keys this instance wrote are checked. */
+  private final Supplier<@Nullable StatefulConnection<byte[], byte[]>> data;
   private boolean started;
   private boolean closed;
 
@@ -139,9 +194,11 @@ public final class TrackingListener implements AutoCloseable {
       ClientResources resources,
       @Nullable RedisClusterClient clusterClient,
       java.util.function.BooleanSupplier topologyKnown,
+      Supplier<@Nullable StatefulConnection<byte[], byte[]>> data,
       Duration heartbeatInterval,
       Duration heartbeatTimeout) {
     this.settings = settings;
+    this.data = data;
     this.clusterClient = clusterClient;
     this.topologyKnown = topologyKnown;
     this.heartbeatInterval = heartbeatInterval;
@@ -344,6 +401,10 @@ public final class TrackingListener implements AutoCloseable {
         if (why != null) {
           subscription.suspendedBecause = why;
         }
+        if (why != null) {
+          // Pushes may have been lost, and the local tier is flushed: no echo is worth waiting for.
+          subscription.ownWrites.clear();
+        }
         if (why != null && !subscription.suspended) {
           subscription.suspended = true;
           subscription.sink.suspend(why);
@@ -396,6 +457,52 @@ public final class TrackingListener implements AutoCloseable {
       }
     }
     byCache.forEach(Subscription::deliver);
+  }
+
+  /**
+   * Reads the write id of each of {@code keys} (one batch on the data connection) and delivers to
+   * {@code subscription} those that no longer hold the id it wrote, {@code expected}: a push for
+   * a key that still holds it is the echo of the cache's own write. A failed read delivers.
+   */
+  void deliverUnlessOwn(Subscription<?> subscription, List<byte[]> keys, List<byte[]> expected) {
+    StatefulConnection<byte[], byte[]> connection = data.get();
+    if (connection == null) {
+      subscription.deliverNow(keys);
+      return;
+    }
+    List<AsyncCommand<byte[], byte[], byte[]>> reads = new ArrayList<>(keys.size());
+    for (byte[] key : keys) {
+      CommandArgs<byte[], byte[]> args =
+          new CommandArgs<>(ByteArrayCodec.INSTANCE).addKey(key).add(EntryFormat.ID);
+      reads.add(
+          new AsyncCommand<>(
+              new Command<>(CommandType.HGET, new ByteArrayOutput<>(ByteArrayCodec.INSTANCE), args)));
+    }
+    try {
+      if (reads.size() == 1) {
+        connection.dispatch(reads.get(0));
+      } else {
+        connection.dispatch(new ArrayList<RedisCommand<byte[], byte[], ?>>(reads));
+      }
+    } catch (RuntimeException e) {
+      subscription.deliverNow(keys);
+      return;
+    }
+    CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
+        .whenComplete(
+            (done, error) -> {
+              List<byte[]> changed = new ArrayList<>(keys.size());
+              for (int i = 0; i < keys.size(); i++) {
+                AsyncCommand<byte[], byte[], byte[]> read = reads.get(i);
+                byte[] held = read.isCompletedExceptionally() ? null : read.getNow(null);
+                if (!OwnWrites.stillOwn(expected.get(i), held)) {
+                  changed.add(keys.get(i));
+                }
+              }
+              if (!changed.isEmpty()) {
+                subscription.deliverNow(changed);
+              }
+            });
   }
 
   /** Flushes every subscribed cache: the server dropped its whole keyspace. */

@@ -1,0 +1,232 @@
+package io.strata.cache.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.strata.cache.Lookup;
+import io.strata.cache.MultiLevelCache;
+import io.strata.cache.codec.Codec;
+import io.strata.cache.redis.harness.Await;
+import io.strata.cache.redis.harness.CloseAfterEach;
+import io.strata.cache.redis.harness.FaultProxy;
+import io.strata.cache.redis.harness.RedisExtension;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The writer keeps its own copy: the push Redis sends back for an instance's own write does not
+ * evict what it just stored, while a push for anyone else's write (another instance, another
+ * cache on the same client, a write that came after its own) still does. Real server, two clients
+ * for two instances; a proxy holds one instance's pushes where the order of events matters.
+ */
+class RedisOwnWritesIT {
+
+  @RegisterExtension static final RedisExtension REDIS = RedisExtension.standalone();
+  @RegisterExtension final CloseAfterEach toClose = new CloseAfterEach();
+
+  private static final Duration SOON = Duration.ofSeconds(10);
+
+  private final AtomicInteger loads = new AtomicInteger();
+
+  @BeforeEach
+  void emptyRedis() {
+    REDIS.flushAll();
+  }
+
+  /** A client whose heartbeat never notices held pushes (a stall would flush, hiding the race). */
+  private RedisCacheClient client(String uri) {
+    return toClose.add(
+        RedisTierKit.connected(
+            RedisConnectionOptions.standalone(uri)
+                .commandTimeout(Duration.ofSeconds(2))
+                .invalidationHeartbeat(Duration.ofSeconds(30), Duration.ofSeconds(60))
+                .build()));
+  }
+
+  private MultiLevelCache<String, String> cache(RedisCacheClient client, String name) {
+    MultiLevelCache<String, String> cache =
+        toClose.add(
+            MultiLevelCache.<String, String>builder(name)
+                .ttl(Duration.ofMinutes(5))
+                .tier(RedisTier.builder(client, KeyMapper.strings(), Codec.utf8()).build())
+                .loader(
+                    key -> {
+                      loads.incrementAndGet();
+                      return "loaded-" + key;
+                    })
+                .build());
+    RedisTierKit.awaitCoherent(cache);
+    return cache;
+  }
+
+  private static CountingObserver observe(MultiLevelCache<String, String> cache) {
+    CountingObserver observer = new CountingObserver();
+    cache.advanced().addObserver(observer);
+    return observer;
+  }
+
+  /**
+   * Waits until Redis has pushed {@code writes} more changes of the namespace than before to a
+   * tracker that hears everything (the other instance {@code witness}), so that the writer's own
+   * push has surely been sent too.
+   */
+  private static void awaitPushed(CountingObserver witness, int before, int writes) {
+    Await.until(
+        SOON,
+        () -> witness.invalidationsReceived.get() >= before + writes,
+        "the other instance to hear the write");
+  }
+
+  /**
+   * Returns once {@code writer} has decided on every push sent before now: {@code other} writes a
+   * key, {@code writer} hears it (its pushes arrive in order), and then reads Redis on its data
+   * connection, where the check of an earlier push of its own was sent first and answers first.
+   */
+  private static void settle(
+      MultiLevelCache<String, String> writer,
+      CountingObserver heardWriter,
+      MultiLevelCache<String, String> other) {
+    int before = heardWriter.invalidationsReceived.get();
+    other.put("sync", "x");
+    Await.until(
+        SOON, () -> heardWriter.invalidationsReceived.get() > before, "the writer to hear a sync");
+    writer.getIfPresent("never-written");
+  }
+
+  private long reads() {
+    return REDIS.server().commandCalls("evalsha", "eval");
+  }
+
+  @Test
+  void afterAPut_theWritersNextReadIsALocalHit_andTheOtherInstanceIsInvalidated() {
+    MultiLevelCache<String, String> a = cache(client(REDIS.uri()), "own");
+    MultiLevelCache<String, String> b = cache(client(REDIS.uri()), "own");
+    CountingObserver heardA = observe(a);
+    CountingObserver heardB = observe(b);
+    b.put("k", "old");
+    awaitPushed(heardA, 0, 1);
+    b.get("k");
+    assertThat(b.lookup("k")).isEqualTo(new Lookup<>("old", "local", false));
+
+    a.put("k", "new");
+    awaitPushed(heardB, 0, 1);
+    settle(a, heardA, b);
+
+    // B's old copy is gone; A's own push came back too (B heard it, so it was sent), and A kept
+    // its copy: a local hit, no read of Redis; A applied B's two puts and nothing of its own.
+    assertThat(b.lookup("k")).isEqualTo(new Lookup<>("new", "redis", false));
+    long readsBefore = reads();
+    assertThat(a.lookup("k")).isEqualTo(new Lookup<>("new", "local", false));
+    assertThat(reads()).as("reads of Redis by A's local hit").isEqualTo(readsBefore);
+    assertThat(heardA.invalidationsReceived).as("pushes A applied").hasValue(2);
+  }
+
+  @Test
+  void afterALoadWrittenToRedis_theLoadersNextReadIsALocalHit() {
+    MultiLevelCache<String, String> a = cache(client(REDIS.uri()), "loaded");
+    MultiLevelCache<String, String> b = cache(client(REDIS.uri()), "loaded");
+    CountingObserver heardA = observe(a);
+    CountingObserver heardB = observe(b);
+
+    assertThat(a.lookup("k")).isEqualTo(new Lookup<>("loaded-k", null, false));
+    awaitPushed(heardB, 0, 1); // the lease-checked fill was written, and pushed
+    settle(a, heardA, b);
+
+    assertThat(a.lookup("k")).isEqualTo(new Lookup<>("loaded-k", "local", false));
+    assertThat(heardA.invalidationsReceived).as("pushes A applied: the sync only").hasValue(1);
+    assertThat(loads).hasValue(1);
+    assertThat(REDIS.server().command("HGET", "strata:loaded:k", "b")).isEqualTo("loaded-k");
+  }
+
+  @Test
+  void aPutByAnotherCacheOnTheSameClient_stillEvictsItsCopy() {
+    RedisCacheClient shared = client(REDIS.uri());
+    MultiLevelCache<String, String> first = cache(shared, "siblings");
+    MultiLevelCache<String, String> second = cache(shared, "siblings");
+    CountingObserver heardSecond = observe(second);
+    first.put("k", "old");
+    Await.until(SOON, () -> heardSecond.invalidationsReceived.get() >= 1, "the first put heard");
+    second.get("k");
+    assertThat(second.lookup("k").tier()).isEqualTo("local");
+
+    first.put("k", "new");
+
+    Await.until(SOON, () -> heardSecond.invalidationsReceived.get() >= 2, "the second put heard");
+    // The same push reached the writer, whose check went out before this read on the same
+    // connection.
+    first.getIfPresent("never-written");
+    assertThat(second.lookup("k")).isEqualTo(new Lookup<>("new", "redis", false));
+    assertThat(first.lookup("k")).isEqualTo(new Lookup<>("new", "local", false));
+  }
+
+  @Test
+  void aWriteByAnotherInstanceAfterTheWritersOwn_evictsTheWritersCopy() {
+    // A's pushes are held: both its own push and B's later one reach A only after both writes.
+    FaultProxy proxy =
+        toClose.add(
+            FaultProxy.start("127.0.0.1", REDIS.server().port())
+                .exemptConnectionsSaying("strata-cache"));
+    MultiLevelCache<String, String> a = cache(client(proxy.uri()), "overwritten");
+    MultiLevelCache<String, String> b = cache(client(REDIS.uri()), "overwritten");
+    CountingObserver heardA = observe(a);
+    CountingObserver heardB = observe(b);
+    proxy.holdReplies();
+
+    a.put("k", "from-a");
+    b.put("k", "from-b");
+    awaitPushed(heardB, 0, 1); // B heard A's put: both writes are done
+    assertThat(a.lookup("k")).as("A before it hears anything").isEqualTo(
+        new Lookup<>("from-a", "local", false));
+
+    proxy.releaseReplies();
+
+    Await.until(SOON, () -> heardA.invalidationsReceived.get() >= 1, "A to hear B's put");
+    assertThat(a.lookup("k").value()).isEqualTo("from-b");
+    assertThat(REDIS.server().command("HGET", "strata:overwritten:k", "b")).isEqualTo("from-b");
+  }
+
+  @Test
+  void onePushForTheWritersOwnWriteAndALaterOne_isDelivered_forRedisHoldsTheLaterValue()
+      throws Exception {
+    MultiLevelCache<String, String> a = cache(client(REDIS.uri()), "merged");
+    MultiLevelCache<String, String> b = cache(client(REDIS.uri()), "merged");
+    CountingObserver heardA = observe(a);
+    a.put("warm-up", "x"); // the server knows the write script: no NOSCRIPT retry reorders them
+    b.put("warm-up", "x");
+    Await.until(SOON, () -> heardA.invalidationsReceived.get() >= 1, "A to hear B's warm-up");
+    // Writes wait while the server is paused, then run in the order they came, A's first, in one
+    // turn of its event loop: Redis then pushes the key once, as the change of the last writer.
+    REDIS.server().command("CLIENT", "PAUSE", "10000", "WRITE");
+    CompletableFuture<Void> aPut;
+    CompletableFuture<Void> bPut;
+    try {
+      aPut = CompletableFuture.runAsync(() -> a.put("k", "from-a"));
+      Await.until(SOON, () -> blockedClients() == 1, "A's write to wait");
+      bPut = CompletableFuture.runAsync(() -> b.put("k", "from-b"));
+      Await.until(SOON, () -> blockedClients() == 2, "B's write to wait");
+    } finally {
+      REDIS.server().command("CLIENT", "UNPAUSE");
+    }
+    aPut.get(10, TimeUnit.SECONDS);
+    bPut.get(10, TimeUnit.SECONDS);
+
+    // A's record of its write took that one push for its own echo; only the check of the id
+    // Redis holds tells it was B's.
+    Await.until(SOON, () -> heardA.invalidationsReceived.get() >= 2, "A to hear the push");
+    assertThat(REDIS.server().command("HGET", "strata:merged:k", "b")).isEqualTo("from-b");
+    assertThat(a.getIfPresent("k")).isEqualTo("from-b");
+  }
+
+  private static long blockedClients() {
+    for (String line : REDIS.server().info("clients").split("\r?\n")) {
+      if (line.startsWith("blocked_clients:")) {
+        return Long.parseLong(line.substring("blocked_clients:".length()).trim());
+      }
+    }
+    throw new AssertionError("INFO clients has no blocked_clients");
+  }
+}
