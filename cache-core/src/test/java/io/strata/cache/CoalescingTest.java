@@ -3,6 +3,9 @@ package io.strata.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.strata.cache.codec.Codec;
+import io.strata.cache.testkit.ForwardingTier;
+import io.strata.cache.testkit.InMemoryTier;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -41,6 +44,105 @@ class CoalescingTest {
       }
     });
     return latch;
+  }
+
+  /** A cache over a shared tier whose leased stores wait for {@code storeMay} (a slow Redis). */
+  private static MultiLevelCache<String, String> slowStoring(
+      InMemoryTier.Store store,
+      CountDownLatch storing,
+      CountDownLatch storeMay,
+      Loader<String, String> loader,
+      java.util.concurrent.Executor executor) {
+    // As the Redis tier delivers: not its own writes' pushes, so the loader keeps its copy.
+    TierFactory<String, String> memory =
+        InMemoryTier.factory("remote", store, Codec.utf8(), InMemoryTier.Echo.OTHERS_ONLY);
+    return MultiLevelCache.<String, String>builder("cold")
+        .executor(executor)
+        .tier(
+            context ->
+                new ForwardingTier<>(memory.create(context)) {
+                  @Override
+                  public Set<String> putLeased(
+                      Map<? extends String, CacheEntry<String>> entries,
+                      Map<? extends String, TierLease<String>> leases) {
+                    storing.countDown();
+                    await(storeMay);
+                    return super.putLeased(entries, leases);
+                  }
+                })
+        .loader(loader)
+        .build();
+  }
+
+  @Test
+  void waitersOfAColdKey_areAnsweredBeforeTheStoreBelowEnds_andLateReadersJoinTheAnsweredLoad()
+      throws Exception {
+    CountDownLatch loading = new CountDownLatch(1);
+    CountDownLatch loaderMay = new CountDownLatch(1);
+    CountDownLatch storing = new CountDownLatch(1);
+    CountDownLatch storeMay = new CountDownLatch(1);
+    AtomicInteger loads = new AtomicInteger();
+    InMemoryTier.Store store = new InMemoryTier.Store();
+    Loader<String, String> loader =
+        key -> {
+          loads.incrementAndGet();
+          loading.countDown();
+          await(loaderMay);
+          return "v";
+        };
+    try (MultiLevelCache<String, String> cache =
+        slowStoring(store, storing, storeMay, loader, pool)) {
+      CountDownLatch waiting = countingWaits(cache, 1);
+      Future<String> leader = pool.submit(() -> cache.get("k"));
+      await(loading);
+      Future<String> waiter = pool.submit(() -> cache.get("k"));
+      await(waiting);
+
+      loaderMay.countDown();
+      await(storing);
+
+      assertThat(waiter.get(BOUND_SECONDS, TimeUnit.SECONDS)).isEqualTo("v");
+      assertThat(pool.submit(() -> cache.get("k")).get(BOUND_SECONDS, TimeUnit.SECONDS))
+          .as("a reader after the answer, while the store is under way")
+          .isEqualTo("v");
+      assertThat(cache.getIfPresent("k")).as("a peek while the store is under way").isEqualTo("v");
+      assertThat(cache.getAll(List.of("k"))).containsEntry("k", "v");
+      assertThat(store.size()).as("nothing stored yet").isZero();
+      assertThat(leader).as("the leader stores on its own thread").isNotDone();
+      storeMay.countDown();
+      assertThat(leader.get(BOUND_SECONDS, TimeUnit.SECONDS)).isEqualTo("v");
+      assertThat(loads).as("the late readers joined the answered load").hasValue(1);
+      assertThat(store.size()).isOne();
+      assertThat(cache.lookup("k").tier()).isEqualTo("local");
+    }
+  }
+
+  @Test
+  void anAsyncCaller_whoseLoadRunsOnTheExecutor_isAnsweredOnlyOnceItsLoadIsStored()
+      throws Exception {
+    CountDownLatch storing = new CountDownLatch(1);
+    CountDownLatch storeMay = new CountDownLatch(1);
+    InMemoryTier.Store store = new InMemoryTier.Store();
+    try (MultiLevelCache<String, String> cache =
+        slowStoring(store, storing, storeMay, key -> "v", pool)) {
+      CompletableFuture<String> started = cache.getAsync("k");
+      await(storing);
+
+      assertThat(started).as("its own load is not stored yet").isNotDone();
+      storeMay.countDown();
+      assertThat(started.get(BOUND_SECONDS, TimeUnit.SECONDS)).isEqualTo("v");
+      // Read your own load: the same caller's next read finds it in the local tier.
+      assertThat(cache.lookup("k").tier()).isEqualTo("local");
+    }
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      assertThat(latch.await(BOUND_SECONDS, TimeUnit.SECONDS)).isTrue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
   }
 
   @Test

@@ -224,7 +224,10 @@ public final class DefaultMultiLevelCache<K, V>
     }
     requireOpen();
     observers.tierMiss(LocalTier.NAME);
-    Resolved<V> resolved = walk.forPeek(List.of(key)).get(key);
+    Resolved<V> resolved = loads.answered(key);
+    if (resolved == null) {
+      resolved = walk.forPeek(List.of(key)).get(key);
+    }
     if (resolved == null) {
       counters.misses.increment();
       return null;

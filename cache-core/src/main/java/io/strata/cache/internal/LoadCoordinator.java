@@ -70,12 +70,17 @@ final class LoadCoordinator<K, V> {
   }
 
   /**
-   * The shared future of one key's load, the thread leading it, and the expired entry its walk of
-   * the tiers found (null for none), which the timeouts of every waiter may answer with.
+   * The shared future of one key's load, answered as soon as the load's value is known (before
+   * the load stores it below); the thread leading it; the expired entry its walk of the tiers
+   * found (null for none), which the timeouts of every waiter may answer with; and {@code stored},
+   * complete once the load has stored what it found and its claim has ended.
    */
   static final class Claim<V> extends CompletableFuture<Resolved<V>> {
     volatile @Nullable Thread leader;
     final CompletableFuture<@Nullable Fallback<V>> walked = new CompletableFuture<>();
+    final CompletableFuture<Void> stored = new CompletableFuture<>();
+    /** The caller that started the load: it is answered after the store, as it reads its own load. */
+    final Thread starter = Thread.currentThread();
   }
 
   /** Returns whether reads must wait on their own futures, to be let go at a timeout. */
@@ -92,7 +97,7 @@ final class LoadCoordinator<K, V> {
    */
   Claim<V> claimOrJoin(K key, Loader<K, V> loader, @Nullable Fallback<V> fallback, boolean inline) {
     Claim<V> mine = new Claim<>();
-    Claim<V> existing = inflight.putIfAbsent(key, mine);
+    Claim<V> existing = claim(key, mine);
     if (existing != null) {
       return join(key, existing);
     }
@@ -115,7 +120,7 @@ final class LoadCoordinator<K, V> {
     try {
       for (K key : keys) {
         Claim<V> mine = new Claim<>();
-        Claim<V> existing = inflight.putIfAbsent(key, mine);
+        Claim<V> existing = claim(key, mine);
         if (existing == null) {
           claimed.put(key, mine);
           all.put(key, mine);
@@ -147,7 +152,7 @@ final class LoadCoordinator<K, V> {
       Loader<K, V> loader,
       boolean background) {
     Claim<V> mine = new Claim<>();
-    Claim<V> existing = inflight.putIfAbsent(key, mine);
+    Claim<V> existing = claim(key, mine);
     if (existing != null) {
       return existing;
     }
@@ -168,7 +173,15 @@ final class LoadCoordinator<K, V> {
                 return;
               }
               Outcome<V> outcome =
-                  calls.load(Set.of(key), false, loader, fallbacks, Map.of(key, ticket), leases)
+                  calls
+                      .load(
+                          Set.of(key),
+                          false,
+                          loader,
+                          fallbacks,
+                          Map.of(key, ticket),
+                          leases,
+                          (k, known) -> answer(mine, known))
                       .get(key);
               Resolved<V> resolved = outcome.resolved();
               observers.refresh(resolved != null && !resolved.stale());
@@ -185,6 +198,41 @@ final class LoadCoordinator<K, V> {
         },
         Map.of(key, mine));
     return mine;
+  }
+
+  /**
+   * Claims {@code key} with {@code mine}, or returns the claim to join: one under way, or one
+   * answered with an entry still fresh whose load is storing it. A claim answered otherwise (a
+   * failure, nothing found, an entry expired since) is replaced.
+   */
+  private @Nullable Claim<V> claim(K key, Claim<V> mine) {
+    while (true) {
+      Claim<V> existing = inflight.putIfAbsent(key, mine);
+      if (existing == null || !existing.isDone() || answeredFresh(existing) != null) {
+        return existing;
+      }
+      if (inflight.replace(key, existing, mine)) {
+        return null;
+      }
+    }
+  }
+
+  /**
+   * Returns the fresh entry a load of {@code key} has answered with and is storing, or null: what
+   * a peek sees while the load's value is on its way into the tiers.
+   */
+  @Nullable Resolved<V> answered(K key) {
+    Claim<V> claim = inflight.get(key);
+    return claim == null || !claim.isDone() ? null : answeredFresh(claim);
+  }
+
+  private @Nullable Resolved<V> answeredFresh(Claim<V> claim) {
+    if (claim.isCompletedExceptionally()) {
+      return null;
+    }
+    Resolved<V> resolved = claim.join();
+    CacheEntry<V> entry = resolved.entry();
+    return entry != null && !resolved.stale() && entry.isFresh(ticker.read()) ? resolved : null;
   }
 
   /** Ends the claim on {@code key}: later callers start a new load. The old one runs on. */
@@ -205,7 +253,10 @@ final class LoadCoordinator<K, V> {
    * hard timeout also ends its claim, so that the next caller does not wait on it too.
    */
   CompletableFuture<Resolved<V>> await(K key, Claim<V> shared, @Nullable Fallback<V> fallback) {
-    CompletableFuture<Resolved<V>> answer = shared.thenApply(resolved -> resolved);
+    CompletableFuture<Resolved<V>> answer =
+        shared.starter == Thread.currentThread()
+            ? shared.thenCombine(shared.stored, (resolved, stored) -> resolved)
+            : shared.thenApply(resolved -> resolved);
     if (!timed() || answer.isDone()) {
       return answer;
     }
@@ -314,7 +365,14 @@ final class LoadCoordinator<K, V> {
       }
       if (!missing.isEmpty()) {
         calls
-            .load(missing, together, loader, fallbacks, tickets, leases)
+            .load(
+                missing,
+                together,
+                loader,
+                fallbacks,
+                tickets,
+                leases,
+                (key, outcome) -> answer(claimed.get(key), outcome))
             .forEach((key, outcome) -> complete(key, claimed.get(key), outcome));
       }
     } catch (Throwable e) {
@@ -332,12 +390,20 @@ final class LoadCoordinator<K, V> {
     }
   }
 
+  /** Ends the claim of a load that answered and stored {@code outcome}. */
   private void complete(K key, Claim<V> mine, Outcome<V> outcome) {
+    answer(mine, outcome);
+    end(key, mine);
+  }
+
+  /** Answers {@code mine}'s callers with {@code outcome}; the claim stays until the store ends. */
+  private static <V> void answer(Claim<V> mine, Outcome<V> outcome) {
     Resolved<V> resolved = outcome.resolved();
     if (resolved != null) {
-      settle(key, mine, resolved);
+      mine.complete(resolved);
     } else {
-      fail(key, mine, Objects.requireNonNull(outcome.error(), "an outcome without error"));
+      mine.completeExceptionally(
+          Objects.requireNonNull(outcome.error(), "an outcome without error"));
     }
   }
 
@@ -350,12 +416,17 @@ final class LoadCoordinator<K, V> {
   }
 
   private void settle(K key, Claim<V> mine, Resolved<V> resolved) {
-    inflight.remove(key, mine);
     mine.complete(resolved);
+    end(key, mine);
   }
 
   private void fail(K key, Claim<V> mine, Throwable error) {
-    inflight.remove(key, mine);
     mine.completeExceptionally(error);
+    end(key, mine);
+  }
+
+  private void end(K key, Claim<V> mine) {
+    inflight.remove(key, mine);
+    mine.stored.complete(null);
   }
 }

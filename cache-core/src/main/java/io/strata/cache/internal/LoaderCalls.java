@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -76,9 +77,10 @@ final class LoaderCalls<K, V> {
 
   /**
    * Loads {@code keys}: one {@link Loader#reload}/{@link Loader#loadEntry} per key, or, for a
-   * bulk read ({@code together}) and a loader that answers many keys at once, one bulk call. What
-   * loaded is stored under {@code leases}; the caller gives back the leases left over. Never
-   * throws; a failure is an outcome.
+   * bulk read ({@code together}) and a loader that answers many keys at once, one bulk call. The
+   * outcomes go to {@code known} as soon as all are known, before what loaded is stored (under
+   * {@code leases}; the caller gives back the leases left over): callers waiting for the load
+   * need not wait for a remote tier's write. Never throws; a failure is an outcome.
    */
   Map<K, Outcome<V>> load(
       Set<K> keys,
@@ -86,7 +88,8 @@ final class LoaderCalls<K, V> {
       Loader<K, V> loader,
       Map<K, Fallback<V>> fallbacks,
       Map<K, Ticket> tickets,
-      LoadLeases<K, V> leases) {
+      LoadLeases<K, V> leases,
+      BiConsumer<K, Outcome<V>> known) {
     Map<K, Outcome<V>> outcomes = new LinkedHashMap<>();
     Map<K, Fill<V>> fills = new LinkedHashMap<>();
     Bulk bulk = loader == configured ? configuredBulk : Bulk.of(loader);
@@ -97,6 +100,7 @@ final class LoaderCalls<K, V> {
         outcomes.put(key, loadOne(key, loader, fallbacks.get(key), tickets.get(key), fills));
       }
     }
+    outcomes.forEach(known);
     guard.storeLoaded(fills, ticker.read(), leases);
     return outcomes;
   }

@@ -104,7 +104,19 @@ final class ReadPath<K, V> {
         missing.add(key);
       }
     }
-    Map<K, Resolved<V>> found = missing.isEmpty() ? Map.of() : walk.forPeek(missing);
+    // A load answered and storing its value is as current as the local tier would be.
+    Map<K, Resolved<V>> found = new HashMap<>();
+    for (K key : missing) {
+      Resolved<V> answered = loads.answered(key);
+      if (answered != null) {
+        found.put(key, answered);
+      }
+    }
+    if (found.size() < missing.size()) {
+      List<K> toWalk = new ArrayList<>(missing);
+      toWalk.removeAll(found.keySet());
+      found.putAll(walk.forPeek(toWalk));
+    }
     counters.hits.add(found.size());
     counters.misses.add(missing.size() - found.size());
     Map<K, V> ordered = new LinkedHashMap<>();
