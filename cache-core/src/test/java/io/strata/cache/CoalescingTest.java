@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strata.cache.codec.Codec;
+import io.strata.cache.testkit.FakeTicker;
 import io.strata.cache.testkit.ForwardingTier;
 import io.strata.cache.testkit.InMemoryTier;
 import java.time.Duration;
@@ -133,6 +134,50 @@ class CoalescingTest {
       assertThat(started.get(BOUND_SECONDS, TimeUnit.SECONDS)).isEqualTo("v");
       // Read your own load: the same caller's next read finds it in the local tier.
       assertThat(cache.lookup("k").tier()).isEqualTo("local");
+    }
+  }
+
+  @Test
+  void aReaderAfterTheAnsweredEntryExpired_whileItIsStillBeingStored_loadsAgain()
+      throws Exception {
+    CountDownLatch storing = new CountDownLatch(1);
+    CountDownLatch storeMay = new CountDownLatch(1);
+    AtomicInteger loads = new AtomicInteger();
+    FakeTicker ticker = new FakeTicker();
+    InMemoryTier.Store store = new InMemoryTier.Store();
+    TierFactory<String, String> memory =
+        InMemoryTier.factory("remote", store, Codec.utf8(), InMemoryTier.Echo.OTHERS_ONLY);
+    try (MultiLevelCache<String, String> cache =
+        MultiLevelCache.<String, String>builder("expiring")
+            .ticker(ticker)
+            .ttl(Duration.ofSeconds(1))
+            .tier(
+                context ->
+                    new ForwardingTier<>(memory.create(context)) {
+                      @Override
+                      public Set<String> putLeased(
+                          Map<? extends String, CacheEntry<String>> entries,
+                          Map<? extends String, TierLease<String>> leases) {
+                        if (loads.get() == 1) {
+                          storing.countDown();
+                          await(storeMay);
+                        }
+                        return super.putLeased(entries, leases);
+                      }
+                    })
+            .loader(key -> "v" + loads.incrementAndGet())
+            .build()) {
+      Future<String> first = pool.submit(() -> cache.get("k"));
+      await(storing);
+      assertThat(cache.getIfPresent("k")).as("fresh while stored").isEqualTo("v1");
+
+      ticker.advance(Duration.ofSeconds(2));
+
+      assertThat(cache.getIfPresent("k")).as("a peek after it expired").isNull();
+      assertThat(cache.get("k")).as("a read after it expired").isEqualTo("v2");
+      storeMay.countDown();
+      assertThat(first.get(BOUND_SECONDS, TimeUnit.SECONDS)).isEqualTo("v1");
+      assertThat(loads).hasValue(2);
     }
   }
 

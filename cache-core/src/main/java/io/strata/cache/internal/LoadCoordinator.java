@@ -141,7 +141,8 @@ final class LoadCoordinator<K, V> {
 
   /**
    * Reloads {@code key} in the background (refresh-ahead, stale-while-revalidate, {@code
-   * refresh}) unless a load of it is under way, whose future is then returned. A reload the cache
+   * refresh}) unless a load of it is under way, whose future is then returned; the future of a
+   * reload started here completes once its value is stored. A reload the cache
    * started itself ({@code background}) is left to another instance that holds the key's lease in
    * a shared tier: one refresh per key across the fleet; the future then answers {@code previous}.
    */
@@ -188,7 +189,7 @@ final class LoadCoordinator<K, V> {
               if (resolved == null) {
                 LOG.debug("Background reload of a key in cache '{}' failed", name, outcome.error());
               }
-              complete(key, mine, outcome);
+              end(key, mine);
             } finally {
               leases.releaseRest();
             }
@@ -197,7 +198,8 @@ final class LoadCoordinator<K, V> {
           }
         },
         Map.of(key, mine));
-    return mine;
+    // The caller that asked for this reload reads what it stored, as the starter of a load does.
+    return mine.thenCombine(mine.stored, (resolved, stored) -> resolved);
   }
 
   /**
@@ -373,7 +375,7 @@ final class LoadCoordinator<K, V> {
                 tickets,
                 leases,
                 (key, outcome) -> answer(claimed.get(key), outcome))
-            .forEach((key, outcome) -> complete(key, claimed.get(key), outcome));
+            .forEach((key, outcome) -> end(key, claimed.get(key)));
       }
     } catch (Throwable e) {
       // A timer still waiting on the walk acts on an answer this has already failed.
@@ -388,12 +390,6 @@ final class LoadCoordinator<K, V> {
       Resolved<V> resolved = stale.getValue();
       refresh(stale.getKey(), resolved.entry(), String.valueOf(resolved.tier()), loader, true);
     }
-  }
-
-  /** Ends the claim of a load that answered and stored {@code outcome}. */
-  private void complete(K key, Claim<V> mine, Outcome<V> outcome) {
-    answer(mine, outcome);
-    end(key, mine);
   }
 
   /** Answers {@code mine}'s callers with {@code outcome}; the claim stays until the store ends. */

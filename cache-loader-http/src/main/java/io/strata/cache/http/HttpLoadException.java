@@ -28,7 +28,10 @@ public final class HttpLoadException extends RuntimeException {
     TIMEOUT,
     /** A redirect was not followed: redirects are off, cross-origin, or too many. */
     REDIRECT,
-    /** The response broke the protocol (an unknown content encoding, a corrupt gzip stream). */
+    /**
+     * The response broke the protocol (a malformed status line, a status outside 100-599, an
+     * unknown content encoding, a corrupt gzip stream). Not retried.
+     */
     INVALID_RESPONSE,
     /** The loading thread was interrupted; its interrupt flag is set again. */
     INTERRUPTED

@@ -181,6 +181,42 @@ class FailureCountIT {
     }
   }
 
+  @Test
+  void aMalformedStatusLine_isAnInvalidResponse_oneRequest_notRetried() throws Exception {
+    for (String statusLine : List.of("HTTP/1.1 20 OK", "HTTP/1.1 2OO OK", "garbage")) {
+      sleeps.clear();
+      try (RawServer malformed =
+          new RawServer(
+              out ->
+                  out.write(
+                      ascii(statusLine + "\r\nConnection: close\r\nContent-Length: 2\r\n\r\nhi")))) {
+        assertFails(malformed.uri("/api/"), options(), Reason.INVALID_RESPONSE);
+        assertThat(malformed.requests()).as(statusLine).isEqualTo(1);
+        assertThat(sleeps).isEmpty();
+      }
+    }
+  }
+
+  @Test
+  void aStatusOutsideTheRangeHttpDefines_isAnInvalidResponse_notAValue() throws Exception {
+    // RFC 9110 section 15: a status code is three digits, 100 to 599; the JDK client passes 600.
+    try (RawServer odd =
+        new RawServer(
+            out ->
+                out.write(
+                    ascii("HTTP/1.1 600 Odd\r\nConnection: close\r\nContent-Length: 2\r\n\r\nhi")))) {
+      HttpLoader<String> loader = HttpLoader.create(odd.uri("/api/"), options().build());
+      assertThatThrownBy(() -> loader.load("k"))
+          .isInstanceOfSatisfying(
+              HttpLoadException.class,
+              e -> {
+                assertThat(e.reason()).isEqualTo(Reason.INVALID_RESPONSE);
+                assertThat(e.statusCode()).isEqualTo(600);
+              });
+      assertThat(odd.requests()).isEqualTo(1);
+    }
+  }
+
   private static boolean readHead(InputStream in) throws IOException {
     int matched = 0;
     byte[] end = {'\r', '\n', '\r', '\n'};

@@ -429,6 +429,13 @@ public final class HttpLoaderEngine {
       try {
         Response response = followingRedirects(uri, etag, lastModified);
         int status = response.status();
+        if (status < 100 || status > 599) {
+          // Three digits, 100 to 599 (RFC 9110, section 15); the JDK client passes any three.
+          throw new HttpLoadException(
+              Reason.INVALID_RESPONSE, status,
+              "status " + status + " from " + TargetUris.redact(response.uri())
+                  + " is not an HTTP status", null);
+        }
         if (status != 429 && status < 500) {
           return response;
         }
@@ -666,6 +673,13 @@ public final class HttpLoaderEngine {
       if (t instanceof Bodies.InvalidResponseException) {
         return new HttpLoadException(
             Reason.INVALID_RESPONSE, 0, t.getMessage() + " at " + TargetUris.redact(uri), t.getCause());
+      }
+      if (t instanceof java.net.ProtocolException) {
+        // The JDK client's word for a response it cannot parse (a malformed status line): the
+        // upstream answered, wrongly, and asking again would get the same answer.
+        return new HttpLoadException(
+            Reason.INVALID_RESPONSE, 0,
+            "malformed response from " + TargetUris.redact(uri) + ": " + t.getMessage(), t);
       }
     }
     String where = TargetUris.redact(uri);
