@@ -3,6 +3,7 @@ package io.strata.cache.benchmarks;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.strata.cache.benchmarks.scenarios.CoalescedColdKey;
+import io.strata.cache.benchmarks.scenarios.HitRatio;
 import io.strata.cache.benchmarks.scenarios.InvalidationPropagation;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -35,6 +36,7 @@ public final class Report {
   private final Map<String, Score> scores = new LinkedHashMap<>();
   private final List<CoalescedColdKey.Result> coalesced = new ArrayList<>();
   private final List<InvalidationPropagation.Result> propagation = new ArrayList<>();
+  private final List<HitRatio.Result> hitRatios = new ArrayList<>();
   private final List<Row> rows = new ArrayList<>();
   private final Map<String, String> environment;
 
@@ -52,6 +54,10 @@ public final class Report {
 
   public void add(InvalidationPropagation.Result result) {
     propagation.add(result);
+  }
+
+  public void add(HitRatio.Result result) {
+    hitRatios.add(result);
   }
 
   public List<Row> rows() {
@@ -163,11 +169,44 @@ public final class Report {
                 && strata.lost() == 0));
   }
 
+  /**
+   * Adds the hit-ratio row: met when Strata's hit ratio is at least the baseline's on the same
+   * operations and no read of Strata returned an older version than the source's latest.
+   */
+  public void hitRatio(String strataSubject, String baselineSubject) {
+    HitRatio.Result strata = hitRatioResult(strataSubject);
+    HitRatio.Result base = hitRatioResult(baselineSubject);
+    rows.add(
+        new Row(
+            String.format(
+                Locale.ROOT,
+                "Hit ratio, Zipfian keys (s = %.2f over %,d), %d%% writes, two instances, local"
+                    + " tiers of %,d (%,d operations after %,d)",
+                strata.skew(),
+                strata.keys(),
+                HitRatio.WRITE_PERCENT,
+                strata.localBound(),
+                strata.operations(),
+                strata.warmupOperations()),
+            describe(strata),
+            describe(base),
+            String.format(
+                Locale.ROOT,
+                "%s vs %s; stale reads %,d vs %,d",
+                percent(strata.hitRatio()),
+                percent(base.hitRatio()),
+                strata.staleReads(),
+                base.staleReads()),
+            "≥ baseline's; 0 stale reads",
+            strata.hitRatio() >= base.hitRatio() && strata.staleReads() == 0));
+  }
+
   /** Returns the scenario outcomes, one per line. */
   public String scenarioSummary() {
     StringBuilder text = new StringBuilder();
     coalesced.forEach(r -> text.append(r).append('\n'));
     propagation.forEach(r -> text.append(r).append('\n'));
+    hitRatios.forEach(r -> text.append(r).append('\n'));
     return text.toString();
   }
 
@@ -179,6 +218,7 @@ public final class Report {
     json.put("jmh", scores.values());
     json.put("coalescedColdKey", coalesced);
     json.put("invalidationPropagation", propagation);
+    json.put("hitRatio", hitRatios);
     Files.createDirectories(file.toAbsolutePath().getParent());
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), json);
   }
@@ -238,6 +278,33 @@ public final class Report {
         .filter(r -> r.subject().equals(subject))
         .findFirst()
         .orElseThrow(() -> new IllegalStateException("no propagation result for " + subject));
+  }
+
+  private HitRatio.Result hitRatioResult(String subject) {
+    return hitRatios.stream()
+        .filter(r -> r.subject().equals(subject))
+        .findFirst()
+        .orElseThrow(() -> new IllegalStateException("no hit-ratio result for " + subject));
+  }
+
+  private static String describe(HitRatio.Result r) {
+    return String.format(
+        Locale.ROOT,
+        "%s: %s%s, %s source loads per 1,000 reads, %,d stale reads%s",
+        r.subject(),
+        percent(r.hitRatio()),
+        r.redisHits() == 0
+            ? ""
+            : " (local " + percent(r.localHitRatio()) + ", Redis " + percent(r.redisHitRatio()) + ")",
+        figure(r.sourceLoadsPer1000Reads()),
+        r.staleReads(),
+        r.unsettled() == 0
+            ? ""
+            : String.format(Locale.ROOT, ", %,d writes not heard by the other instance", r.unsettled()));
+  }
+
+  private static String percent(double ratio) {
+    return String.format(Locale.ROOT, "%.2f%%", ratio * 100);
   }
 
   private static String describe(Score score) {

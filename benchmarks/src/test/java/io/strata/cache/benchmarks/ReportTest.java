@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strata.cache.benchmarks.scenarios.CoalescedColdKey;
+import io.strata.cache.benchmarks.scenarios.HitRatio;
 import io.strata.cache.benchmarks.scenarios.InvalidationPropagation;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,6 +57,45 @@ class ReportTest {
     report.propagation("strata", "peer", 2);
 
     assertThat(report.rows().get(0).met()).isFalse();
+  }
+
+  @Test
+  void hitRatio_needsAtLeastTheBaselinesRatio_andNoStaleRead() {
+    report.add(hitRatio("strata", 900, 700, 150, 50, 0));
+    report.add(hitRatio("caffeine", 900, 800, 0, 100, 30));
+    report.add(hitRatio("stale strata", 900, 700, 150, 50, 1));
+    report.add(hitRatio("worse strata", 900, 600, 150, 150, 0));
+    report.hitRatio("strata", "caffeine");
+    report.hitRatio("stale strata", "caffeine");
+    report.hitRatio("worse strata", "caffeine");
+
+    assertThat(report.rows()).extracting(Report.Row::met).containsExactly(true, false, false);
+    Report.Row row = report.rows().get(0);
+    assertThat(row.scenario())
+        .isEqualTo(
+            "Hit ratio, Zipfian keys (s = 0.99 over 100,000), 10% writes, two instances, local"
+                + " tiers of 10,000 (1,000 operations after 500)");
+    assertThat(row.strata())
+        .isEqualTo(
+            "strata: 94.44% (local 77.78%, Redis 16.67%), 55.6 source loads per 1,000 reads, 0"
+                + " stale reads");
+    assertThat(row.baseline())
+        .isEqualTo("caffeine: 88.89%, 111 source loads per 1,000 reads, 30 stale reads");
+    assertThat(row.result()).isEqualTo("94.44% vs 88.89%; stale reads 0 vs 30");
+  }
+
+  @Test
+  void hitRatio_missingSubject_failsNamingIt() {
+    assertThatThrownBy(() -> report.hitRatio("strata", "caffeine"))
+        .hasMessageContaining("no hit-ratio result for strata");
+  }
+
+  private static HitRatio.Result hitRatio(
+      String subject, long reads, long localHits, long redisHits, long misses, long stale) {
+    return new HitRatio.Result(
+        subject, 100_000, 0.99, 10_000, 500, 1_000, reads, 1_000 - reads, localHits, redisHits,
+        misses, misses, stale, 0, (reads - misses) / (double) reads, localHits / (double) reads,
+        redisHits / (double) reads, misses * 1000.0 / reads);
   }
 
   @Test
