@@ -2,6 +2,7 @@ package io.strata.cache.benchmarks;
 
 import io.strata.cache.benchmarks.peers.RedissonPropagationPair;
 import io.strata.cache.benchmarks.scenarios.CoalescedColdKey;
+import io.strata.cache.benchmarks.scenarios.HitRatio;
 import io.strata.cache.benchmarks.scenarios.InvalidationPropagation;
 import io.strata.cache.redis.harness.RedisExtension;
 import java.io.IOException;
@@ -33,7 +34,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * JSON results and the table of {@code benchmarks/README.md}.
  *
  * <p>{@code java -jar benchmarks/target/benchmarks.jar [--quick]}: {@code --quick} runs each
- * benchmark for a moment to check that the suite works, and leaves the README alone.
+ * benchmark for a moment to check that the suite works, and leaves the README alone. {@code
+ * --scenarios-only} runs the scenarios without JMH and prints their figures; {@code
+ * --hit-ratio-only} runs the hit-ratio scenario alone (with {@code --quick}, a short sequence).
  */
 public final class BenchmarkSuite {
 
@@ -41,6 +44,8 @@ public final class BenchmarkSuite {
       "./mvnw -q -B -pl benchmarks -am package -DskipTests && java -jar benchmarks/target/benchmarks.jar";
   static final long LOADER_MILLIS = 20;
   static final String STRATA_COLD = "Strata (local + Redis)";
+  static final String STRATA_HIT_RATIO = "Strata (local + Redis)";
+  static final String CAFFEINE_HIT_RATIO = "Caffeine alone, one per instance";
 
   private final boolean quick;
   private final String redisUri;
@@ -56,6 +61,7 @@ public final class BenchmarkSuite {
     boolean quick = List.of(args).contains("--quick");
     // For working on the scenarios: no JMH, no table, only the scenario figures.
     boolean scenariosOnly = List.of(args).contains("--scenarios-only");
+    boolean hitRatioOnly = List.of(args).contains("--hit-ratio-only");
     Path readme = Files.exists(Path.of("benchmarks", "README.md")) ? Path.of("benchmarks", "README.md") : Path.of("README.md");
     // Verbose: the server then logs each client it accepts and why each one went away, which is
     // what a failed run needs.
@@ -68,6 +74,14 @@ public final class BenchmarkSuite {
       if (scenariosOnly) {
         suite.runScenarios();
         System.out.println(report.scenarioSummary());
+        return;
+      }
+      if (hitRatioOnly) {
+        suite.runHitRatio();
+        report.hitRatio(STRATA_HIT_RATIO, CAFFEINE_HIT_RATIO);
+        System.out.println(report.scenarioSummary());
+        System.out.println(report.markdown());
+        System.out.printf("hit ratio: %d s%n", (System.nanoTime() - started) / 1_000_000_000L);
         return;
       }
       try {
@@ -209,6 +223,21 @@ public final class BenchmarkSuite {
     try (PropagationPair redisson = RedissonPropagationPair.create(redisUri, "redisson-propagation")) {
       report.add(propagation.run("Redisson RLocalCachedMap", redisson, samples / 5, samples, rate));
     }
+
+    runHitRatio();
+  }
+
+  /**
+   * Hit ratio on a mixed workload, Strata against Caffeine alone on the same seeded sequence of
+   * operations: counts, not timings, so its figures hold on a busy machine too.
+   */
+  private void runHitRatio() {
+    HitRatio hitRatio =
+        quick
+            ? new HitRatio(100_000, 0.99, 10_000, 10_000, 20_000)
+            : new HitRatio(100_000, 0.99, 10_000, 100_000, 200_000);
+    report.add(hitRatio.run(STRATA_HIT_RATIO, source -> hitRatio.strata("hit-ratio", source)));
+    report.add(hitRatio.run(CAFFEINE_HIT_RATIO, hitRatio::caffeineAlone));
   }
 
   // ------------------------------------------------------------------------------ rows
@@ -241,6 +270,7 @@ public final class BenchmarkSuite {
       report.coalescing(STRATA_COLD, "virtual", LOADER_MILLIS, 5);
     }
     report.propagation("Strata", "Redisson RLocalCachedMap", 2);
+    report.hitRatio(STRATA_HIT_RATIO, CAFFEINE_HIT_RATIO);
   }
 
   // ---------------------------------------------------------------------- environment

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strata.cache.benchmarks.peers.RedissonPropagationPair;
 import io.strata.cache.benchmarks.scenarios.CoalescedColdKey;
+import io.strata.cache.benchmarks.scenarios.HitRatio;
 import io.strata.cache.benchmarks.scenarios.InvalidationPropagation;
 import io.strata.cache.redis.harness.RedisExtension;
 import java.lang.reflect.Method;
@@ -25,7 +26,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
- * Runs every benchmark once, briefly and in this JVM, against a real redis-server, and the two
+ * Runs every benchmark once, briefly and in this JVM, against a real redis-server, and the
  * scenarios on a small scale: the suite must keep working (its setups check that each benchmark
  * measures what it says, e.g. that a remote hit really reached Redis). Timing is not asserted.
  */
@@ -90,6 +91,24 @@ class BenchmarksSmokeIT {
       InvalidationPropagation.Result result = propagation.run("redisson", redisson, 10, 100, 500);
       assertThat(result.lost()).isZero();
     }
+  }
+
+  @Test
+  void hitRatio_strataServesNoStaleRead_andHitsAtLeastAsOftenAsCaffeineAlone() {
+    HitRatio scenario = new HitRatio(10_000, 0.99, 1_000, 2_000, 5_000);
+    HitRatio.Result strata =
+        scenario.run("strata", source -> scenario.strata("smoke-hit-ratio", source));
+    HitRatio.Result caffeine = scenario.run("caffeine", scenario::caffeineAlone);
+
+    assertThat(strata.reads() + strata.writes()).isEqualTo(5_000);
+    assertThat(strata.reads()).isEqualTo(caffeine.reads());
+    assertThat(strata.localHits() + strata.redisHits() + strata.misses()).isEqualTo(strata.reads());
+    assertThat(strata.sourceLoads()).isEqualTo(strata.misses());
+    assertThat(strata.redisHits()).isPositive();
+    assertThat(strata.staleReads()).isZero();
+    assertThat(strata.unsettled()).isZero();
+    assertThat(caffeine.staleReads()).isPositive();
+    assertThat(strata.hitRatio()).isGreaterThanOrEqualTo(caffeine.hitRatio());
   }
 
   private static List<String> declaredBenchmarks() {
