@@ -42,7 +42,8 @@ import io.strata.cache.codec.internal.Utf8Codec;
  * and {@link #compressed} work without it; the {@code json} factories need {@code
  * com.fasterxml.jackson.core:jackson-databind} on the class path and throw {@link
  * IllegalStateException} if it is absent. Their Jackson parameter types are resolved only when they
- * are called.
+ * are called. For Jackson 3 ({@code tools.jackson}), use {@link Jackson3Codecs}: the same codecs
+ * with the same id ({@code "json"}), so either reads what the other wrote.
  *
  * @param <V> the type of value
  * @since 0.1.0
@@ -145,9 +146,15 @@ public interface Codec<V> {
   /**
    * Returns a JSON codec bound to {@code type}, using a shared mapper built by {@link
    * #jsonMapperBuilder()}: no default typing, the {@code DEFAULT_JSON_*} read limits, trailing
-   * tokens and unknown properties rejected. Its id is {@code "json"}. Since unknown properties are
-   * rejected, a value written by a newer version of a type (with more properties) is a miss for an
-   * older reader rather than a partial value.
+   * tokens rejected, unknown properties ignored. Its id is {@code "json"}.
+   *
+   * <p>Unknown properties are ignored so that two versions of a service can share a cache during a
+   * rolling deploy: an older reader skips the properties a newer version of the type added, and a
+   * newer reader sees the properties an older writer lacked as absent (null, or a primitive's
+   * default). For strict reading, pass a mapper built with {@code
+   * jsonMapperBuilder().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)}: a document
+   * with an unknown property is then a {@link CodecException}, which a remote tier treats as a
+   * corrupt entry and deletes.
    *
    * @param type the class of values; for a generic type use {@link #json(TypeReference)}
    * @throws NullPointerException if {@code type} is null
@@ -174,8 +181,10 @@ public interface Codec<V> {
   /**
    * Returns a JSON codec bound to {@code type} that uses {@code mapper}, for values that need
    * modules (Java time, Kotlin) or other settings. Start the mapper from {@link
-   * #jsonMapperBuilder()} to keep Strata's read limits; a mapper of your own keeps its own limits.
-   * The codec snapshots the mapper's configuration now; it always rejects trailing tokens.
+   * #jsonMapperBuilder()} to keep Strata's read limits; a mapper of your own keeps its own limits
+   * and its own setting for unknown properties (a plain Jackson 2 {@code ObjectMapper} rejects
+   * them, Spring Boot's ignores them). The codec snapshots the mapper's configuration now; it
+   * always rejects trailing tokens.
    *
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code mapper} has default typing activated
@@ -215,10 +224,12 @@ public interface Codec<V> {
 
   /**
    * Returns a new mapper builder with the settings of {@link #json(Class)}: the {@code
-   * DEFAULT_JSON_*} read limits, no default typing, trailing tokens rejected, no source excerpts in
-   * parse locations, and class-name polymorphism ({@code @JsonTypeInfo(use = CLASS)}) refused on
-   * base types as open as {@code Object} or {@code Serializable}. Add modules and build it, then
-   * pass it to {@link #json(ObjectMapper, Class)}. To change a read limit, replace it on the built
+   * DEFAULT_JSON_*} read limits, no default typing, trailing tokens rejected, unknown properties
+   * ignored, no source excerpts in parse locations, and class-name polymorphism ({@code
+   * @JsonTypeInfo(use = CLASS)}) refused on base types as open as {@code Object} or {@code
+   * Serializable}. Add modules or change features (e.g. enable {@code
+   * DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES} for strict reading) and build it, then pass
+   * it to {@link #json(ObjectMapper, Class)}. To change a read limit, replace it on the built
    * mapper's factory ({@code getFactory().setStreamReadConstraints(...)}).
    *
    * @throws IllegalStateException if Jackson Databind is not on the class path
@@ -269,7 +280,8 @@ public interface Codec<V> {
     } catch (ClassNotFoundException | LinkageError e) {
       throw new IllegalStateException(
           "Codec.json needs Jackson Databind on the class path: add the dependency"
-              + " com.fasterxml.jackson.core:jackson-databind (optional in cache-core)",
+              + " com.fasterxml.jackson.core:jackson-databind (optional in cache-core); with"
+              + " Jackson 3, use Jackson3Codecs.json",
           e);
     }
   }

@@ -30,6 +30,10 @@ class HostileBytesTest {
         Arguments.of(Codec.json(Tile.class), TILE),
         Arguments.of(Codec.json(Object.class), Map.of("a", List.of(1, 2.5, "x"), "b", true)),
         Arguments.of(Codec.compressed(Codec.json(Tile.class), 0), TILE),
+        Arguments.of(Jackson3Codecs.json(Tile.class), TILE),
+        Arguments.of(
+            Jackson3Codecs.json(Object.class), Map.of("a", List.of(1, 2.5, "x"), "b", true)),
+        Arguments.of(Codec.compressed(Jackson3Codecs.json(Tile.class), 0), TILE),
         Arguments.of(Codec.compressed(Codec.utf8(), 0, 4096), "tile/12/ação".repeat(40)),
         Arguments.of(Codec.compressed(Codec.bytes(), 0, 4096), new byte[1000]));
   }

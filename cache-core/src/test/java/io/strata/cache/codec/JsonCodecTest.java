@@ -280,13 +280,21 @@ class JsonCodecTest {
         strings = {
           "[\"java.util.HashMap\",{}]",
           "[\"com.sun.rowset.JdbcRowSetImpl\",{\"dataSourceName\":\"ldap://evil/x\"}]",
-          "{\"@class\":\"java.util.HashMap\",\"name\":\"osm\",\"zoom\":1,\"tags\":[]}",
-          "{\"@type\":\"java.util.HashMap\",\"name\":\"osm\",\"zoom\":1,\"tags\":[]}",
           "{\"name\":[\"java.lang.String\",\"osm\"],\"zoom\":1,\"tags\":[]}",
           "{\"name\":\"osm\",\"zoom\":1,\"tags\":[\"java.util.ArrayList\",[\"x\"]]}"
         })
     void decode_polymorphicTypeIdIntoRecord_throwsCodecException(String json) {
       assertThatThrownBy(() -> codec.decode(utf8(json))).isInstanceOf(CodecException.class);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"@class", "@type", "@c"})
+    void decode_typeIdPropertyOnNonPolymorphicRecord_isIgnoredAsData(String property) {
+      Tile value =
+          codec.decode(
+              utf8("{\"" + property + "\":\"java.util.HashMap\",\"name\":\"osm\",\"zoom\":1,\"tags\":[]}"));
+
+      assertThat(value).isEqualTo(new Tile("osm", 1, List.of()));
     }
 
     @Test
@@ -316,6 +324,74 @@ class JsonCodecTest {
       assertThatThrownBy(
               () ->
                   holders.decode(utf8("{\"shape\":{\"@type\":\"java.util.HashMap\",\"side\":1}}")))
+          .isInstanceOf(CodecException.class);
+    }
+  }
+
+  /** Two versions of a value class, as two versions of a service write them during a deploy. */
+  record UserV1(long id, String name) {}
+
+  record UserV2(long id, String name, String email) {}
+
+  record UserV3(long id, String name, int logins, List<String> roles) {}
+
+  @Nested
+  class RollingDeploys {
+
+    @Test
+    void decode_unknownProperty_isIgnored_byDefault() {
+      Codec<UserV1> v1 = Codec.json(UserV1.class);
+      Codec<UserV2> v2 = Codec.json(UserV2.class);
+
+      byte[] newer = v2.encode(new UserV2(7, "Ada", "ada@example.org"));
+
+      assertThat(v1.decode(newer)).isEqualTo(new UserV1(7, "Ada"));
+    }
+
+    @Test
+    void decode_missingProperty_isNull_byDefault() {
+      Codec<UserV1> v1 = Codec.json(UserV1.class);
+      Codec<UserV2> v2 = Codec.json(UserV2.class);
+
+      byte[] older = v1.encode(new UserV1(7, "Ada"));
+
+      assertThat(v2.decode(older)).isEqualTo(new UserV2(7, "Ada", null));
+    }
+
+    @Test
+    void decode_missingPrimitiveAndCollection_areDefaults() {
+      UserV3 back = Codec.json(UserV3.class).decode(utf8("{\"id\":7,\"name\":\"Ada\"}"));
+
+      assertThat(back).isEqualTo(new UserV3(7, "Ada", 0, null));
+    }
+
+    @Test
+    void decode_unknownProperty_withStrictMapper_throwsCodecException() {
+      ObjectMapper strict =
+          Codec.jsonMapperBuilder()
+              .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+              .build();
+      Codec<UserV1> v1 = Codec.json(strict, UserV1.class);
+
+      assertThatThrownBy(() -> v1.decode(utf8("{\"id\":7,\"name\":\"Ada\",\"email\":\"x\"}")))
+          .isInstanceOf(CodecException.class)
+          .hasMessageContaining("email");
+    }
+
+    @Test
+    void decode_unknownProperty_withPlainObjectMapper_keepsItsOwnSetting() {
+      Codec<UserV1> v1 = Codec.json(new ObjectMapper(), UserV1.class);
+
+      assertThatThrownBy(() -> v1.decode(utf8("{\"id\":7,\"name\":\"Ada\",\"email\":\"x\"}")))
+          .isInstanceOf(CodecException.class);
+    }
+
+    @Test
+    void decode_unknownPropertyHoldingHostileInput_isStillBoundedByTheLimits() {
+      String huge = "a".repeat(Codec.DEFAULT_JSON_MAX_STRING_LENGTH + 1);
+
+      assertThatThrownBy(
+              () -> codec.decode(utf8("{\"name\":\"osm\",\"zoom\":1,\"x\":\"" + huge + "\"}")))
           .isInstanceOf(CodecException.class);
     }
   }

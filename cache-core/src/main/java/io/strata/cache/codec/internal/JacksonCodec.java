@@ -97,7 +97,9 @@ public final class JacksonCodec<V> implements Codec<V> {
                 .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
                 .build())
         .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+        // A reader skips the properties a newer writer added: two versions of a service share a
+        // cache during a rolling deploy. Strict reading is the mapper's FAIL_ON_UNKNOWN_PROPERTIES.
+        .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
         .polymorphicTypeValidator(NoOpenBaseTypes.INSTANCE);
   }
 
