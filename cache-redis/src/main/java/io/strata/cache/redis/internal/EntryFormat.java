@@ -12,6 +12,14 @@ import org.jspecify.annotations.Nullable;
 /**
  * The fields of an entry's hash, format version 1.
  *
+ * <p><b>Entries this reader does not own.</b> During a rolling deploy two versions of a service
+ * share Redis: an entry of a newer format version, or written with another codec id, is another
+ * version's and is left alone ({@link ForeignEntryException}: a miss, never deleted). Only an entry
+ * that no reading accepts is corrupt ({@link CorruptEntryException}: deleted): a missing or
+ * malformed field, a version that is not a number, bytes our codec rejects under our codec id.
+ * Writes replace this format's fields and leave any others, so a later format must read an entry
+ * by the fields of the version its {@code v} names.
+ *
  * <p>Times are stored as milliseconds before the key's own expiry (its PTTL deadline), not as
  * clock readings: a reader rebuilds them from the PTTL it reads in the same step, so clocks of
  * different machines never need to agree, and an entry can never outlive its key.
@@ -42,6 +50,18 @@ final class EntryFormat {
     private static final long serialVersionUID = 1L;
 
     CorruptEntryException(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /**
+   * Thrown for a well-formed entry of another codec or a newer format version: another version of
+   * the service wrote it, and it is a miss left in place.
+   */
+  static final class ForeignEntryException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    ForeignEntryException(String message) {
       super(message, null, false, false);
     }
   }
@@ -128,14 +148,15 @@ final class EntryFormat {
    * Returns the entry stored in {@code flatHash} (field, value, field, value...) whose key has
    * {@code pttlMillis} left, read at {@code now}.
    *
-   * @throws CorruptEntryException if a field is missing or malformed, or the version is unknown
+   * @throws ForeignEntryException if the entry is of a newer format version or another codec
+   * @throws CorruptEntryException if a field is missing or malformed, or the version is not one
    * @throws CodecException if the codec rejects the bytes
    */
   static <V> CacheEntry<V> decode(
       List<?> flatHash, long pttlMillis, long now, Codec<V> codec, int maxValueBytes)
-      throws CorruptEntryException {
-    if (flatHash.size() % 2 != 0 || flatHash.size() > 64) {
-      throw new CorruptEntryException("not a hash of this format (" + flatHash.size() + " items)");
+      throws CorruptEntryException, ForeignEntryException {
+    if (flatHash.size() % 2 != 0) {
+      throw new CorruptEntryException("not a hash (" + flatHash.size() + " items)");
     }
     // Fields by slot, straight from the reply: no map and no strings on the read path.
     byte[][] fields = new byte[NAMES.length][];
@@ -148,12 +169,20 @@ final class EntryFormat {
         fields[slot] = value;
       }
     }
-    if (!Arrays.equals(VERSION_BYTES, required(fields, S_V))) {
+    byte[] version = required(fields, S_V);
+    if (!Arrays.equals(VERSION_BYTES, version)) {
+      if (isNewerVersion(version)) {
+        // A newer format may lay out everything else differently: nothing more is checked.
+        throw new ForeignEntryException("written in format version " + text(fields, S_V));
+      }
       throw new CorruptEntryException("unknown format version '" + text(fields, S_V) + "'");
     }
     if (!Arrays.equals(codec.id().getBytes(StandardCharsets.UTF_8), required(fields, S_CT))) {
-      throw new CorruptEntryException(
+      throw new ForeignEntryException(
           "written by codec '" + text(fields, S_CT) + "', read with codec '" + codec.id() + "'");
+    }
+    if (flatHash.size() > 64) {
+      throw new CorruptEntryException("not a hash of this format (" + flatHash.size() + " items)");
     }
     long retainUntil = now + pttlMillis * NANOS_PER_MILLI;
     long expiresAt = retainUntil - number(fields, S_X) * NANOS_PER_MILLI;
@@ -206,6 +235,21 @@ final class EntryFormat {
       }
     }
     return -1;
+  }
+
+  /** Returns whether {@code version} is a decimal number above {@link #VERSION}, no sign. */
+  private static boolean isNewerVersion(byte[] version) {
+    if (version.length == 0 || version.length > 9 || version[0] == '0') {
+      return false;
+    }
+    int value = 0;
+    for (byte digit : version) {
+      if (digit < '0' || digit > '9') {
+        return false;
+      }
+      value = value * 10 + (digit - '0');
+    }
+    return value > Integer.parseInt(VERSION);
   }
 
   /** No deadline this format writes lies a century away; a larger number is garbage. */

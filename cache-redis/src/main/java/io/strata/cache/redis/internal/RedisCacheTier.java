@@ -108,6 +108,7 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
   private final long timeoutNanos;
   private final CircuitBreaker breaker;
   private final AtomicBoolean loggedCorrupt = new AtomicBoolean();
+  private final AtomicBoolean loggedForeign = new AtomicBoolean();
   private final AtomicBoolean loggedTooLarge = new AtomicBoolean();
   private final TrackingListener.Subscription<K> invalidations;
   private final AutoCloseable probeOnReconnect;
@@ -218,8 +219,9 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
    * SET NX PX loadLease} beside each entry (outside every tracked namespace, so taking it tells no
    * instance anything, this one included). For a load, the same script first checks that the
    * entry is still absent: a key stored since the load's read (a put, another instance's load) is
-   * read and answered {@code found} if fresh; an expired entry the load renews is leased in a
-   * second batch. A key whose lease is held elsewhere answers {@code shared} with the holder's
+   * read and answered {@code found} if fresh; an expired entry the load renews, or one another
+   * version of the service wrote (another codec, a newer format: unreadable here, left in place),
+   * is leased in a second batch, and the load's store replaces it. A key whose lease is held elsewhere answers {@code shared} with the holder's
    * token; with the stampede guard on, a load of one such key polls (2 ms, doubling to 50 ms) for
    * up to {@code maxWait} for a fresh entry ({@code found}) or a free lease ({@code held}). A
    * refresh leases whatever Redis holds and never waits. Keys whose lease cannot share their slot
@@ -821,6 +823,10 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
     }
     try {
       return EntryFormat.decode(hash, ttl, now, settings.codec(), settings.maxValueBytes());
+    } catch (EntryFormat.ForeignEntryException e) {
+      // Another version of the service wrote it (rolling deploy): a miss, left in place.
+      foreign(e.getMessage());
+      return null;
     } catch (EntryFormat.CorruptEntryException e) {
       corrupt(e.getMessage());
     } catch (CodecException e) {
@@ -850,6 +856,16 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
       LOG.warn(
           "Cache '{}' found an unreadable entry in Redis ({}); it is deleted and treated as a"
               + " miss (logged once; see the decode error count)",
+          cacheName,
+          why);
+    }
+  }
+
+  private void foreign(String why) {
+    if (loggedForeign.compareAndSet(false, true)) {
+      LOG.info(
+          "Cache '{}' found an entry in Redis that another version of the service wrote ({}); it"
+              + " is a miss here and left in place, and a load here replaces it (logged once)",
           cacheName,
           why);
     }
