@@ -56,6 +56,8 @@ class Jackson3CodecTest {
 
   record UserV2(long id, String name, String email) {}
 
+  record UserV3(long id, String name, int logins, List<String> roles) {}
+
   private static final Tile TILE = new Tile("osm", 12, List.of("base", "ação"));
 
   /** Jackson 3's laissez-faire validator is no longer public: one that allows as much. */
@@ -198,6 +200,14 @@ class Jackson3CodecTest {
 
       assertThat(Jackson3Codecs.json(UserV2.class).decode(older))
           .isEqualTo(new UserV2(7, "Ada", null));
+    }
+
+    @Test
+    void decode_missingPrimitiveAndCollection_areDefaults() {
+      UserV3 back =
+          Jackson3Codecs.json(UserV3.class).decode(utf8("{\"id\":7,\"name\":\"Ada\"}"));
+
+      assertThat(back).isEqualTo(new UserV3(7, "Ada", 0, null));
     }
 
     @Test
