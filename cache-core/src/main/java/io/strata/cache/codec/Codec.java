@@ -225,8 +225,8 @@ public interface Codec<V> {
   /**
    * Returns a new mapper builder with the settings of {@link #json(Class)}: the {@code
    * DEFAULT_JSON_*} read limits, no default typing, trailing tokens rejected, unknown properties
-   * ignored, no source excerpts in parse locations, and class-name polymorphism ({@code
-   * @JsonTypeInfo(use = CLASS)}) refused on base types as open as {@code Object} or {@code
+   * ignored, no source excerpts in parse locations, and class-name polymorphism
+   * ({@code @JsonTypeInfo(use = CLASS)}) refused on base types as open as {@code Object} or {@code
    * Serializable}. Add modules or change features (e.g. enable {@code
    * DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES} for strict reading) and build it, then pass
    * it to {@link #json(ObjectMapper, Class)}. To change a read limit, replace it on the built

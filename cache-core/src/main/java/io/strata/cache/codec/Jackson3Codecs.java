@@ -44,7 +44,9 @@ public final class Jackson3Codecs {
    * Returns a JSON codec bound to {@code type}, using a shared mapper built by {@link
    * #jsonMapperBuilder()}. Its id is {@code "json"}.
    *
+   * @param <V> the type of value
    * @param type the class of values; for a generic type use {@link #json(TypeReference)}
+   * @return an immutable, thread-safe codec
    * @throws NullPointerException if {@code type} is null
    * @throws IllegalStateException if Jackson 3 Databind is not on the class path
    */
@@ -58,6 +60,9 @@ public final class Jackson3Codecs {
    * TypeReference<List<Map<String, Integer>>>() {})}, using the shared mapper of {@link
    * #json(Class)}.
    *
+   * @param <V> the type of value
+   * @param type the generic type of values
+   * @return an immutable, thread-safe codec
    * @throws NullPointerException if {@code type} is null
    * @throws IllegalStateException if Jackson 3 Databind is not on the class path
    */
@@ -72,6 +77,10 @@ public final class Jackson3Codecs {
    * read limits; a mapper of your own keeps its own limits and its own setting for unknown
    * properties. The codec always rejects trailing tokens.
    *
+   * @param <V> the type of value
+   * @param mapper the mapper whose configuration the codec uses
+   * @param type the class of values
+   * @return an immutable, thread-safe codec
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code mapper} has default typing activated
    * @throws IllegalStateException if Jackson 3 Databind is not on the class path
@@ -85,6 +94,10 @@ public final class Jackson3Codecs {
    * Returns a JSON codec bound to a generic type that uses {@code mapper}; see {@link
    * #json(ObjectMapper, Class)}.
    *
+   * @param <V> the type of value
+   * @param mapper the mapper whose configuration the codec uses
+   * @param type the generic type of values
+   * @return an immutable, thread-safe codec
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code mapper} has default typing activated
    * @throws IllegalStateException if Jackson 3 Databind is not on the class path
@@ -99,6 +112,10 @@ public final class Jackson3Codecs {
    * #json(ObjectMapper, Class)}. A {@link JavaType} does not carry {@code V}: the caller vouches
    * that it describes {@code V}.
    *
+   * @param <V> the type of value
+   * @param mapper the mapper whose configuration the codec uses
+   * @param type the type of values, as the mapper's type factory built it
+   * @return an immutable, thread-safe codec
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code mapper} has default typing activated
    * @throws IllegalStateException if Jackson 3 Databind is not on the class path
@@ -117,6 +134,7 @@ public final class Jackson3Codecs {
    * or change features (e.g. enable {@code DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES} for
    * strict reading), build it, then pass it to {@link #json(ObjectMapper, Class)}.
    *
+   * @return a new builder, which the caller owns
    * @throws IllegalStateException if Jackson 3 Databind is not on the class path
    */
   public static JsonMapper.Builder jsonMapperBuilder() {
@@ -130,6 +148,8 @@ public final class Jackson3Codecs {
    * limits are chosen here rather than changed later; start from Strata's with {@code
    * jsonMapperBuilder().streamFactory().streamReadConstraints().rebuild()}.
    *
+   * @param limits the read limits of the mapper's stream factory
+   * @return a new builder, which the caller owns
    * @throws NullPointerException if {@code limits} is null
    * @throws IllegalStateException if Jackson 3 Databind is not on the class path
    */
