@@ -11,7 +11,7 @@ import org.jspecify.annotations.Nullable;
  * the Redis tier are implementations; a user adds another (a disk, a database table) by
  * implementing this interface and a {@link TierFactory}, without touching the core. The tier
  * compatibility kit ({@code io.strata.cache.testkit.CacheTierCompatibilityKit} in the
- * {@code cache-core} test jar) checks an implementation against this contract.
+ * {@code io.strata:cache-testkit} artifact) checks an implementation against this contract.
  *
  * <p><b>Contract.</b> Implementations are called from many threads at once and must be
  * thread-safe. A tier stores {@link CacheEntry entries}, never plain values, and must not return

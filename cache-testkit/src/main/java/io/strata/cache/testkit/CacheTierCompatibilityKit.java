@@ -29,8 +29,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The contract every {@link CacheTier} must meet, as tests. Extend it, implement {@link
  * #createTier}, and run it with JUnit 5: the local tier, the Redis tier and a user's own tier all
- * pass the same suite. Shipped in the {@code cache-core} test jar ({@code
- * <classifier>tests</classifier>}).
+ * pass the same suite. Shipped as {@code io.strata:cache-testkit}, a test dependency.
  *
  * <p>Tiers are exercised with {@code String} keys and values. Time comes from a {@link FakeTicker};
  * a tier whose storage expires entries on a clock of its own (Redis) overrides {@link
