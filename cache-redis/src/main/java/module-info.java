@@ -1,0 +1,12 @@
+/** Strata's Redis tier on Lettuce. The {@code internal} package is not exported. */
+module io.strata.cache.redis {
+  requires transitive io.strata.cache.core;
+  requires lettuce.core;
+  requires reactor.core;
+  requires io.netty.transport;
+  requires io.netty.handler;
+  requires org.slf4j;
+  requires static transitive org.jspecify;
+
+  exports io.strata.cache.redis;
+}

@@ -1,0 +1,149 @@
+package io.strata.cache.examples.modules;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Strata's jars as a modular application uses them: a small consumer module is compiled against
+ * them and run, both on a real module path. It reads the exported API of every library module,
+ * and cannot compile against an {@code internal} package.
+ */
+class ModulePathIT {
+
+  /** The library jars (or class directories) and what they need at run time. */
+  private static final Pattern ON_MODULE_PATH =
+      Pattern.compile(
+          ".*(cache-core|cache-redis|cache-loader-http|cache-metrics|caffeine|slf4j-api|jspecify"
+              + "|lettuce-core|netty-|reactor-core|reactive-streams|micrometer-core"
+              + "|micrometer-commons|micrometer-observation|HdrHistogram|LatencyUtils).*");
+
+  @TempDir Path work;
+
+  private static String modulePath() {
+    String classPath =
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    List<String> entries = new ArrayList<>();
+    for (String entry : classPath.split(File.pathSeparator)) {
+      String name = Path.of(entry).toString();
+      // The Redis tier's test jar (its harness) is not a library module.
+      if (ON_MODULE_PATH.matcher(name).matches()
+          && !name.contains("test-classes")
+          && !name.endsWith("-tests.jar")) {
+        entries.add(entry);
+      }
+    }
+    assertThat(entries).as("the library modules on the test class path").hasSizeGreaterThan(4);
+    return String.join(File.pathSeparator, entries);
+  }
+
+  private static final String MODULE_INFO =
+      """
+      module strata.consumer {
+        requires io.strata.cache.redis;
+        requires io.strata.cache.http;
+        requires io.strata.cache.metrics;
+      }
+      """;
+
+  private static final String MAIN =
+      """
+      package consumer;
+
+      import io.strata.cache.MultiLevelCache;
+      import io.strata.cache.http.HttpLoader;
+      import io.strata.cache.metrics.StrataCacheMetrics;
+      import io.strata.cache.redis.RedisTier;
+
+      public final class Main {
+        public static void main(String[] args) {
+          try (MultiLevelCache<String, String> cache =
+              MultiLevelCache.<String, String>builder("modular").loader(key -> "loaded-" + key).build()) {
+            System.out.println(cache.get("k"));
+          }
+          System.out.println(RedisTier.class.getModule().getName());
+          System.out.println(HttpLoader.class.getModule().getName());
+          System.out.println(StrataCacheMetrics.class.getModule().getName());
+          System.out.println(MultiLevelCache.class.getModule().getName());
+        }
+      }
+      """;
+
+  /** Compiles the module under {@code sources}; returns the compiler's errors, empty if none. */
+  private static String compile(Path sources, Path out, String modulePath) throws IOException {
+    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+    List<String> arguments =
+        new ArrayList<>(List.of("--module-path", modulePath, "-d", out.toString()));
+    try (var files = Files.walk(sources)) {
+      files.filter(p -> p.toString().endsWith(".java")).forEach(p -> arguments.add(p.toString()));
+    }
+    ByteArrayOutputStream errors = new ByteArrayOutputStream();
+    int status = javac.run(null, null, errors, arguments.toArray(String[]::new));
+    return status == 0 ? "" : errors.toString(StandardCharsets.UTF_8);
+  }
+
+  private Path sources(String name, String moduleInfo, String main) throws IOException {
+    Path root = Files.createDirectories(work.resolve(name));
+    Files.writeString(root.resolve("module-info.java"), moduleInfo);
+    Path pkg = Files.createDirectories(root.resolve("consumer"));
+    Files.writeString(pkg.resolve("Main.java"), main);
+    return root;
+  }
+
+  @Test
+  void aConsumerModule_compilesAgainstTheExportedApi_andRunsOnTheModulePath() throws Exception {
+    String modulePath = modulePath();
+    Path out = work.resolve("out");
+
+    assertThat(compile(sources("src", MODULE_INFO, MAIN), out, modulePath)).isEmpty();
+
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    Process run =
+        new ProcessBuilder(
+                java.toString(),
+                "--module-path",
+                out + File.pathSeparator + modulePath,
+                "-m",
+                "strata.consumer/consumer.Main")
+            .redirectErrorStream(true)
+            .start();
+    String output = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(run.exitValue()).as(output).isZero();
+    assertThat(Arrays.asList(output.split("\\R")))
+        .as(output)
+        .containsSubsequence(
+            "loaded-k",
+            "io.strata.cache.redis",
+            "io.strata.cache.http",
+            "io.strata.cache.metrics",
+            "io.strata.cache.core");
+  }
+
+  @Test
+  void theEnginesInternalPackages_areNotExported() throws Exception {
+    String reachingIn =
+        MAIN.replace(
+            "import io.strata.cache.MultiLevelCache;",
+            "import io.strata.cache.MultiLevelCache;\nimport io.strata.cache.internal.LoadExecutor;");
+
+    String errors =
+        compile(sources("internal", MODULE_INFO, reachingIn), work.resolve("o2"), modulePath());
+
+    assertThat(errors).contains("io.strata.cache.internal").contains("is not visible");
+  }
+}
