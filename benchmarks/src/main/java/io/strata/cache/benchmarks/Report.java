@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -37,6 +38,7 @@ public final class Report {
   private final List<CoalescedColdKey.Result> coalesced = new ArrayList<>();
   private final List<InvalidationPropagation.Result> propagation = new ArrayList<>();
   private final List<HitRatio.Result> hitRatios = new ArrayList<>();
+  private final List<ServerCost> serverCosts = new ArrayList<>();
   private final List<Row> rows = new ArrayList<>();
   private final Map<String, String> environment;
 
@@ -58,6 +60,10 @@ public final class Report {
 
   public void add(HitRatio.Result result) {
     hitRatios.add(result);
+  }
+
+  public void add(ServerCost cost) {
+    serverCosts.add(cost);
   }
 
   public List<Row> rows() {
@@ -219,6 +225,7 @@ public final class Report {
     json.put("coalescedColdKey", coalesced);
     json.put("invalidationPropagation", propagation);
     json.put("hitRatio", hitRatios);
+    json.put("serverCost", serverCosts.stream().map(Report::json).toList());
     Files.createDirectories(file.toAbsolutePath().getParent());
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), json);
   }
@@ -249,7 +256,116 @@ public final class Report {
           .append(row.met() ? "yes" : "**no**")
           .append(" |\n");
     }
+    if (!serverCosts.isEmpty()) {
+      md.append('\n').append(serverCostMarkdown());
+    }
     return md.toString();
+  }
+
+  /**
+   * Returns the table of the server's cost per operation of each benchmark method that talks to
+   * Redis, Strata's rows first and the raw Lettuce ones beside them.
+   */
+  String serverCostMarkdown() {
+    StringBuilder md = new StringBuilder();
+    md.append("Server cost per operation, over the measured iterations of each method run alone:")
+        .append(" each command's calls per operation × its µs per call (`INFO commandstats`;")
+        .append(" a command a script or `EXEC` runs is counted on its own line and again in the")
+        .append(" script's or `EXEC`'s time), and the server's CPU time per operation, which")
+        .append(" counts each µs once, reading and answering included.\n\n");
+    md.append("| Benchmark | Commands per operation: calls × µs per call | Server CPU µs per operation |\n");
+    md.append("|---|---|---|\n");
+    for (ServerCost cost : serverCostsInTableOrder()) {
+      md.append("| `")
+          .append(cost.benchmark())
+          .append('`')
+          .append(threadsText(cost.threads()))
+          .append(" | ")
+          .append(cost.commandsText())
+          .append(" | ")
+          .append(figure(cost.cpuMicrosPerOperation()))
+          .append(" |\n");
+    }
+    return md.toString();
+  }
+
+  /**
+   * The server costs by benchmark class (first seen first), then threads, then by what each
+   * method does (a Strata method and every method ending like it), Strata first, raw Lettuce next.
+   */
+  private List<ServerCost> serverCostsInTableOrder() {
+    List<String> classes = new ArrayList<>();
+    List<String> strataMethods = new ArrayList<>();
+    for (ServerCost cost : serverCosts) {
+      String owner = owner(cost.benchmark());
+      if (!classes.contains(owner)) {
+        classes.add(owner);
+      }
+      String method = method(cost.benchmark());
+      if (method.startsWith("strata_") && !strataMethods.contains(cost.benchmark())) {
+        strataMethods.add(cost.benchmark());
+      }
+    }
+    strataMethods.sort(null);
+    Comparator<ServerCost> order =
+        Comparator.<ServerCost>comparingInt(c -> classes.indexOf(owner(c.benchmark())))
+            .thenComparingInt(ServerCost::threads)
+            .thenComparingInt(c -> shape(c.benchmark(), strataMethods))
+            .thenComparingInt(c -> rank(method(c.benchmark())))
+            .thenComparing(ServerCost::benchmark);
+    return serverCosts.stream().sorted(order).toList();
+  }
+
+  /** The index of the Strata method of the same class {@code benchmark} ends like, else 0. */
+  private static int shape(String benchmark, List<String> strataMethods) {
+    int index = 0;
+    for (String strata : strataMethods) {
+      if (owner(strata).equals(owner(benchmark))) {
+        if (method(benchmark).endsWith(method(strata).substring("strata".length()))) {
+          return index;
+        }
+        index++;
+      }
+    }
+    return 0;
+  }
+
+  private static int rank(String method) {
+    if (method.startsWith("strata_")) {
+      return 0;
+    }
+    return method.startsWith("lettuce_") ? 1 : 2;
+  }
+
+  private static String owner(String benchmark) {
+    int dot = benchmark.indexOf('.');
+    return dot < 0 ? "" : benchmark.substring(0, dot);
+  }
+
+  private static String method(String benchmark) {
+    return benchmark.substring(benchmark.indexOf('.') + 1);
+  }
+
+  private static Map<String, Object> json(ServerCost cost) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("benchmark", cost.benchmark());
+    json.put("threads", cost.threads());
+    json.put("operations", cost.operations());
+    json.put("serverCpuMicros", cost.cpuMicros());
+    json.put("serverCpuMicrosPerOperation", cost.cpuMicrosPerOperation());
+    json.put("commandMicrosPerOperation", cost.commandMicrosPerOperation());
+    List<Map<String, Object>> commands = new ArrayList<>();
+    for (ServerCost.Command c : cost.commands()) {
+      Map<String, Object> command = new LinkedHashMap<>();
+      command.put("command", c.name());
+      command.put("calls", c.calls());
+      command.put("usec", c.usec());
+      command.put("usecPerCall", c.usecPerCall());
+      command.put("callsPerOperation", cost.callsPerOperation(c));
+      commands.add(command);
+    }
+    json.put("commands", commands);
+    return json;
   }
 
   /** Replaces what lies between the result markers of {@code readme} with {@link #markdown()}. */

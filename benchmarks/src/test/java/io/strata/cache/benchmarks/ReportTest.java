@@ -2,7 +2,10 @@ package io.strata.cache.benchmarks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.strata.cache.benchmarks.scenarios.CoalescedColdKey;
 import io.strata.cache.benchmarks.scenarios.HitRatio;
 import io.strata.cache.benchmarks.scenarios.InvalidationPropagation;
@@ -120,5 +123,93 @@ class ReportTest {
     assertThat(text).startsWith("# Title\n\n" + Report.BEGIN + "\n").endsWith(Report.END + "\n\n## After\n");
     assertThat(text).doesNotContain("old table").contains("| hit, 1 thread | `strata`: 60.0 ± 1.00 ns/op");
     assertThat(text.split("\\| hit, 1 thread", -1)).hasSize(2);
+  }
+
+  @Test
+  void serverCost_tableFollowsTheResults_strataBesideRawLettuce_perThreadCount() {
+    report.add(new Report.Score("A.strata", 1, 60, 1, "ns/op", null));
+    report.add(new Report.Score("A.base", 1, 50, 1, "ns/op", null));
+    report.ratio("hit", 1, "A.strata", "A.base", 1.3);
+    report.add(cost("RemoteHitBenchmark.redisson_get", 1, 1000, 9000, "evalsha", 1000, 9000));
+    report.add(cost("RemoteHitBenchmark.lettuce_hgetallPttl", 1, 1000, 6000, "hgetall", 1000, 500));
+    report.add(cost("RemoteHitBenchmark.strata_get", 16, 2000, 20000, "evalsha", 2000, 8000));
+    report.add(cost("RemoteHitBenchmark.strata_get", 1, 1000, 10000, "evalsha", 1000, 4120));
+    report.add(cost("PutBenchmark.lettuce_pipeline_putAll64", 1, 10, 3000, "hset", 640, 640));
+    report.add(cost("PutBenchmark.strata_putAll64", 1, 10, 4000, "evalsha", 640, 2880));
+    report.add(cost("PutBenchmark.lettuce_pipeline_put", 1, 100, 500, "hset", 100, 100));
+    report.add(cost("PutBenchmark.strata_put", 1, 100, 900, "evalsha", 100, 450));
+
+    String md = report.markdown();
+
+    assertThat(md.indexOf("| hit, 1 thread")).isLessThan(md.indexOf("Server cost per operation"));
+    assertThat(md)
+        .contains(
+            "| Benchmark | Commands per operation: calls × µs per call | Server CPU µs per operation |\n"
+                + "|---|---|---|\n"
+                + "| `RemoteHitBenchmark.strata_get`, 1 thread | EVALSHA 1.00 × 4.12 µs | 10.0 |\n"
+                + "| `RemoteHitBenchmark.lettuce_hgetallPttl`, 1 thread | HGETALL 1.00 × 0.50 µs | 6.00 |\n"
+                + "| `RemoteHitBenchmark.redisson_get`, 1 thread | EVALSHA 1.00 × 9.00 µs | 9.00 |\n"
+                + "| `RemoteHitBenchmark.strata_get`, 16 threads | EVALSHA 1.00 × 4.00 µs | 10.0 |\n"
+                + "| `PutBenchmark.strata_put`, 1 thread | EVALSHA 1.00 × 4.50 µs | 9.00 |\n"
+                + "| `PutBenchmark.lettuce_pipeline_put`, 1 thread | HSET 1.00 × 1.00 µs | 5.00 |\n"
+                + "| `PutBenchmark.strata_putAll64`, 1 thread | EVALSHA 64.00 × 4.50 µs | 400 |\n"
+                + "| `PutBenchmark.lettuce_pipeline_putAll64`, 1 thread | HSET 64.00 × 1.00 µs | 300 |\n");
+  }
+
+  @Test
+  void serverCost_noneMeasured_noTable() {
+    report.add(new Report.Score("A.strata", 1, 60, 1, "ns/op", null));
+    report.add(new Report.Score("A.base", 1, 50, 1, "ns/op", null));
+    report.ratio("hit", 1, "A.strata", "A.base", 1.3);
+
+    assertThat(report.markdown()).doesNotContain("Server cost");
+  }
+
+  @Test
+  void serverCost_inTheJson_perCommandAndPerOperation(@TempDir Path dir) throws Exception {
+    report.add(cost("RemoteHitBenchmark.strata_get", 1, 1000, 10000, "evalsha", 1000, 4120));
+    Path json = dir.resolve("r.json");
+
+    report.writeJson(json);
+
+    JsonNode cost = new ObjectMapper().readTree(json.toFile()).get("serverCost").get(0);
+    assertThat(cost.get("benchmark").asText()).isEqualTo("RemoteHitBenchmark.strata_get");
+    assertThat(cost.get("operations").asLong()).isEqualTo(1000);
+    assertThat(cost.get("serverCpuMicrosPerOperation").asDouble()).isCloseTo(10.0, within(1e-6));
+    JsonNode evalsha = cost.get("commands").get(0);
+    assertThat(evalsha.get("command").asText()).isEqualTo("evalsha");
+    assertThat(evalsha.get("calls").asLong()).isEqualTo(1000);
+    assertThat(evalsha.get("usecPerCall").asDouble()).isEqualTo(4.12);
+    assertThat(evalsha.get("callsPerOperation").asDouble()).isEqualTo(1.0);
+  }
+
+  @Test
+  void writeInto_putsTheServerCostTableBetweenTheMarkers(@TempDir Path dir) throws Exception {
+    Path readme = dir.resolve("README.md");
+    Files.writeString(readme, Report.BEGIN + "\nold\n" + Report.END + "\n");
+    report.add(cost("RemoteHitBenchmark.strata_get", 1, 1000, 10000, "evalsha", 1000, 4120));
+
+    report.writeInto(readme);
+
+    String text = Files.readString(readme);
+    assertThat(text.indexOf("| `RemoteHitBenchmark.strata_get`, 1 thread |"))
+        .isGreaterThan(text.indexOf(Report.BEGIN))
+        .isLessThan(text.indexOf(Report.END));
+  }
+
+  @Test
+  void benchmarkMethods_areTheAnnotatedMethods_sorted() {
+    assertThat(BenchmarkSuite.benchmarkMethods(RemoteHitBenchmark.class))
+        .containsExactly("jetcache_get", "lettuce_hgetallPttl", "redisson_get", "strata_get");
+  }
+
+  private static ServerCost cost(
+      String benchmark, int threads, long ops, double cpuMicros, String command, long calls, long usec) {
+    return ServerCost.of(
+        benchmark,
+        threads,
+        ops,
+        new ServerCost.Snapshot(
+            Map.of(command, new ServerCost.Command(command, calls, usec)), cpuMicros / 1e6));
   }
 }
