@@ -5,7 +5,9 @@ import io.strata.cache.benchmarks.scenarios.CoalescedColdKey;
 import io.strata.cache.benchmarks.scenarios.HitRatio;
 import io.strata.cache.benchmarks.scenarios.InvalidationPropagation;
 import io.strata.cache.redis.harness.RedisExtension;
+import io.strata.cache.redis.harness.RedisNode;
 import java.io.IOException;
+import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -20,14 +22,18 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
+import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.format.OutputFormatFactory;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
  * Runs every benchmark and scenario against a redis-server it starts on loopback, then writes the
@@ -48,12 +54,14 @@ public final class BenchmarkSuite {
   static final String CAFFEINE_HIT_RATIO = "Caffeine alone, one per instance";
 
   private final boolean quick;
+  private final RedisNode server;
   private final String redisUri;
   private final Report report;
 
-  private BenchmarkSuite(boolean quick, String redisUri, Report report) {
+  private BenchmarkSuite(boolean quick, RedisNode server, Report report) {
     this.quick = quick;
-    this.redisUri = redisUri;
+    this.server = server;
+    this.redisUri = server.uri();
     this.report = report;
   }
 
@@ -69,7 +77,7 @@ public final class BenchmarkSuite {
       redis.start();
       System.setProperty(Bench.REDIS_PROPERTY, redis.uri());
       Report report = new Report(environment(redis));
-      BenchmarkSuite suite = new BenchmarkSuite(quick, redis.uri(), report);
+      BenchmarkSuite suite = new BenchmarkSuite(quick, redis.server(), report);
       long started = System.nanoTime();
       if (scenariosOnly) {
         suite.runScenarios();
@@ -121,10 +129,12 @@ public final class BenchmarkSuite {
     // 0.12 ms over 7 s. So the Redis rows warm up for 8 s.
     jmh(LocalHitBenchmark.class, 1, true, 2, 5, 6);
     jmh(LocalHitBenchmark.class, 2, true, 2, 5, 6);
-    jmh(RemoteHitBenchmark.class, 1, false, 1, 8, 6);
-    jmh(RemoteHitBenchmark.class, 16, false, 1, 8, 6);
-    jmh(PutBenchmark.class, 1, false, 1, 8, 5);
-    jmh(GetAllBenchmark.class, 1, false, 1, 8, 5);
+    // The benchmarks that talk to Redis run one method at a time, so that the server's counters
+    // over a run are that method's alone.
+    jmhWithServerCost(RemoteHitBenchmark.class, 1, 1, 8, 6);
+    jmhWithServerCost(RemoteHitBenchmark.class, 16, 1, 8, 6);
+    jmhWithServerCost(PutBenchmark.class, 1, 1, 8, 5);
+    jmhWithServerCost(GetAllBenchmark.class, 1, 1, 8, 5);
   }
 
   private void jmh(
@@ -136,20 +146,80 @@ public final class BenchmarkSuite {
       int iterations)
       throws RunnerException {
     ChainedOptionsBuilder options =
-        new OptionsBuilder()
-            .include("\\." + benchmark.getSimpleName() + "\\.")
-            .threads(threads)
-            .forks(quick ? 1 : forks)
-            .warmupIterations(quick ? 1 : warmups)
-            .warmupTime(TimeValue.milliseconds(quick ? 200 : 1000))
-            .measurementIterations(quick ? 2 : iterations)
-            .measurementTime(TimeValue.milliseconds(quick ? 200 : 1000))
-            .jvmArgs("-Xms1g", "-Xmx1g", "-D" + Bench.REDIS_PROPERTY + "=" + redisUri)
-            .shouldFailOnError(true);
+        options("\\." + benchmark.getSimpleName() + "\\.", threads, forks, warmups, iterations);
     if (profileAllocation) {
       options.addProfiler(GCProfiler.class);
     }
-    Collection<RunResult> results = new Runner(options.build()).run();
+    record(new Runner(options.build()).run());
+  }
+
+  /**
+   * Runs each {@code @Benchmark} method of {@code benchmark} alone, with the options of {@link
+   * #jmh}, and records what it cost the server over its measured iterations.
+   */
+  private void jmhWithServerCost(
+      Class<?> benchmark, int threads, int forks, int warmups, int iterations)
+      throws RunnerException {
+    for (String method : benchmarkMethods(benchmark)) {
+      Options options =
+          options(
+                  "\\." + benchmark.getSimpleName() + "\\." + method + "$",
+                  threads,
+                  forks,
+                  warmups,
+                  iterations)
+              .build();
+      MeasuredWindow window =
+          new MeasuredWindow(
+              OutputFormatFactory.createFormatInstance(
+                  System.out, options.verbosity().orElse(VerboseMode.NORMAL)),
+              this::serverCounters);
+      // Not needed for the deltas, but then INFO on this server shows this method's figures.
+      server.command("CONFIG", "RESETSTAT");
+      Collection<RunResult> results = new Runner(options, window).run();
+      if (results.size() != 1) {
+        throw new IllegalStateException(
+            results.size() + " JMH results for " + benchmark.getSimpleName() + "." + method);
+      }
+      record(results);
+      report.add(window.cost(benchmark.getSimpleName() + "." + method, threads));
+    }
+  }
+
+  /** The names of the {@code @Benchmark} methods of {@code benchmark}, sorted. */
+  static List<String> benchmarkMethods(Class<?> benchmark) {
+    List<String> methods = new ArrayList<>();
+    for (Method method : benchmark.getDeclaredMethods()) {
+      if (method.isAnnotationPresent(Benchmark.class)) {
+        methods.add(method.getName());
+      }
+    }
+    if (methods.isEmpty()) {
+      throw new IllegalArgumentException(benchmark + " has no @Benchmark method");
+    }
+    methods.sort(null);
+    return methods;
+  }
+
+  private ServerCost.Snapshot serverCounters() {
+    return ServerCost.Snapshot.parse(String.valueOf(server.command("INFO", "commandstats", "cpu")));
+  }
+
+  private ChainedOptionsBuilder options(
+      String include, int threads, int forks, int warmups, int iterations) {
+    return new OptionsBuilder()
+        .include(include)
+        .threads(threads)
+        .forks(quick ? 1 : forks)
+        .warmupIterations(quick ? 1 : warmups)
+        .warmupTime(TimeValue.milliseconds(quick ? 200 : 1000))
+        .measurementIterations(quick ? 2 : iterations)
+        .measurementTime(TimeValue.milliseconds(quick ? 200 : 1000))
+        .jvmArgs("-Xms1g", "-Xmx1g", "-D" + Bench.REDIS_PROPERTY + "=" + redisUri)
+        .shouldFailOnError(true);
+  }
+
+  private void record(Collection<RunResult> results) {
     for (RunResult result : results) {
       String name = result.getParams().getBenchmark();
       String shortName = name.substring(name.lastIndexOf('.', name.lastIndexOf('.') - 1) + 1);
