@@ -28,12 +28,9 @@ import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
-import org.openjdk.jmh.runner.format.OutputFormatFactory;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
-import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
-import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
  * Runs every benchmark and scenario against a redis-server it starts on loopback, then writes the
@@ -161,28 +158,23 @@ public final class BenchmarkSuite {
       Class<?> benchmark, int threads, int forks, int warmups, int iterations)
       throws RunnerException {
     for (String method : benchmarkMethods(benchmark)) {
-      Options options =
+      String name = benchmark.getSimpleName() + "." + method;
+      ChainedOptionsBuilder options =
           options(
-                  "\\." + benchmark.getSimpleName() + "\\." + method + "$",
-                  threads,
-                  forks,
-                  warmups,
-                  iterations)
-              .build();
-      MeasuredWindow window =
-          new MeasuredWindow(
-              OutputFormatFactory.createFormatInstance(
-                  System.out, options.verbosity().orElse(VerboseMode.NORMAL)),
-              this::serverCounters);
-      // Not needed for the deltas, but then INFO on this server shows this method's figures.
+              "\\." + benchmark.getSimpleName() + "\\." + method + "$",
+              threads,
+              forks,
+              warmups,
+              iterations);
+      options.addProfiler(ServerCostProfiler.class);
+      // Not needed (the profiler takes differences), but then INFO shows this method's figures.
       server.command("CONFIG", "RESETSTAT");
-      Collection<RunResult> results = new Runner(options, window).run();
+      Collection<RunResult> results = new Runner(options.build()).run();
       if (results.size() != 1) {
-        throw new IllegalStateException(
-            results.size() + " JMH results for " + benchmark.getSimpleName() + "." + method);
+        throw new IllegalStateException(results.size() + " JMH results for " + name);
       }
       record(results);
-      report.add(window.cost(benchmark.getSimpleName() + "." + method, threads));
+      report.add(ServerCostProfiler.cost(name, results.iterator().next()));
     }
   }
 
@@ -199,10 +191,6 @@ public final class BenchmarkSuite {
     }
     methods.sort(null);
     return methods;
-  }
-
-  private ServerCost.Snapshot serverCounters() {
-    return ServerCost.Snapshot.parse(String.valueOf(server.command("INFO", "commandstats", "cpu")));
   }
 
   private ChainedOptionsBuilder options(

@@ -73,6 +73,21 @@ public record ServerCost(
       return new Snapshot(delta, cpuSeconds - earlier.cpuSeconds);
     }
 
+    /** Returns this snapshot less one call of {@code command} (and its mean time), if it has one. */
+    public Snapshot lessOneCallOf(String command) {
+      Command c = commands.get(command);
+      if (c == null) {
+        return this;
+      }
+      Map<String, Command> less = new LinkedHashMap<>(commands);
+      if (c.calls() <= 1) {
+        less.remove(command);
+      } else {
+        less.put(command, new Command(command, c.calls() - 1, c.usec() - c.usec() / c.calls()));
+      }
+      return new Snapshot(less, cpuSeconds);
+    }
+
     /** Adds the counts of {@code other} (another fork's window) to these. */
     public Snapshot plus(Snapshot other) {
       Map<String, Command> sum = new LinkedHashMap<>(commands);
