@@ -1,0 +1,106 @@
+package io.strata.cache.spring.boot;
+
+import io.strata.cache.redis.RedisCacheClient;
+import io.strata.cache.spring.StrataCacheManager;
+import io.strata.cache.spring.boot.internal.PropertiesCacheSpec;
+import io.strata.cache.spring.boot.internal.RedisLocation;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.cache.CacheManager;
+import org.springframework.cache.interceptor.CacheAspectSupport;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.ConditionContext;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+import org.springframework.core.type.AnnotatedTypeMetadata;
+
+/**
+ * Provides the application's {@link CacheManager}: a {@link StrataCacheManager} configured by
+ * {@code strata.cache.*}, with a Redis tier when {@code spring.data.redis.*} or {@code
+ * strata.cache.redis.*} says where Redis is.
+ *
+ * <p>Active when caching is enabled ({@code @EnableCaching}), the application defines no {@code
+ * CacheManager} (nor a {@code cacheResolver}) of its own, {@code strata.cache.enabled} is not
+ * false, and {@code spring.cache.type} is not set: setting it hands the choice back to Boot's own
+ * cache auto-configuration. Runs before Boot's, so Boot's backs off.
+ */
+@AutoConfiguration(beforeName = "org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration")
+@ConditionalOnClass({CacheManager.class, StrataCacheManager.class})
+@ConditionalOnBean(CacheAspectSupport.class)
+@ConditionalOnMissingBean(value = CacheManager.class, name = "cacheResolver")
+@ConditionalOnBooleanProperty(name = "strata.cache.enabled", matchIfMissing = true)
+@Conditional(StrataCacheAutoConfiguration.NoSpringCacheType.class)
+@EnableConfigurationProperties(StrataCacheProperties.class)
+public class StrataCacheAutoConfiguration {
+
+  /** The manager; closed (with its caches) when the context closes. */
+  @Bean
+  StrataCacheManager cacheManager(
+      StrataCacheProperties properties,
+      ObjectProvider<RedisCacheClient> redis,
+      org.springframework.beans.factory.BeanFactory beanFactory) {
+    PropertiesCacheSpec spec =
+        new PropertiesCacheSpec(properties, redis.getIfAvailable(), jsonMapper(beanFactory));
+    spec.validate();
+    StrataCacheManager.Builder builder =
+        StrataCacheManager.builder(spec).allowNullValues(properties.isAllowNullValues());
+    if (!properties.getCacheNames().isEmpty()) {
+      builder.cacheNames(properties.getCacheNames());
+    }
+    return builder.build();
+  }
+
+  private static Object jsonMapper(org.springframework.beans.factory.BeanFactory beanFactory) {
+    String type = "tools.jackson.databind.json.JsonMapper";
+    try {
+      Class<?> mapperType = Class.forName(type, false, StrataCacheAutoConfiguration.class.getClassLoader());
+      return beanFactory.getBeanProvider(mapperType).getIfUnique();
+    } catch (ClassNotFoundException | LinkageError e) {
+      return null;
+    }
+  }
+
+  /** The Redis client every cache's tier shares, when Redis is configured. */
+  @Configuration(proxyBeanMethods = false)
+  @Conditional(RedisConfigured.class)
+  static class RedisTierConfiguration {
+
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    RedisCacheClient strataRedisCacheClient(
+        StrataCacheProperties properties, Environment environment) {
+      return RedisCacheClient.create(RedisLocation.options(properties.getRedis(), environment));
+    }
+  }
+
+  /** Matches when {@code spring.cache.type} is not set. */
+  static final class NoSpringCacheType extends SpringBootCondition {
+    @Override
+    public ConditionOutcome getMatchOutcome(
+        ConditionContext context, AnnotatedTypeMetadata metadata) {
+      String type = context.getEnvironment().getProperty("spring.cache.type");
+      return type == null
+          ? ConditionOutcome.match("spring.cache.type is not set")
+          : ConditionOutcome.noMatch("spring.cache.type is " + type + ": Boot chooses the cache");
+    }
+  }
+
+  /** Matches when the Redis tier is on (see {@link StrataCacheProperties.Redis#getEnabled()}). */
+  static final class RedisConfigured extends SpringBootCondition {
+    @Override
+    public ConditionOutcome getMatchOutcome(
+        ConditionContext context, AnnotatedTypeMetadata metadata) {
+      return RedisLocation.enabled(context.getEnvironment())
+          ? ConditionOutcome.match("a Redis location is configured")
+          : ConditionOutcome.noMatch("no Redis location is configured");
+    }
+  }
+}

@@ -1,0 +1,136 @@
+package io.strata.cache.spring.boot.internal;
+
+import io.strata.cache.redis.RedisConnectionOptions;
+import io.strata.cache.spring.boot.StrataCacheProperties;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.core.env.Environment;
+
+/**
+ * Where the Redis tier is: {@code strata.cache.redis.*} first, then Boot's own {@code
+ * spring.data.redis.*} (read here by name, so the starter needs no Spring Data Redis).
+ */
+public final class RedisLocation {
+
+  private static final String BOOT = "spring.data.redis.";
+
+  private RedisLocation() {}
+
+  /** Returns whether the Redis tier is on. */
+  public static boolean enabled(Environment environment) {
+    Binder binder = Binder.get(environment);
+    Boolean enabled = binder.bind("strata.cache.redis.enabled", Boolean.class).orElse(null);
+    if (enabled != null) {
+      return enabled;
+    }
+    return has(binder, "strata.cache.redis.url")
+        || has(binder, BOOT + "url")
+        || has(binder, BOOT + "host")
+        || has(binder, BOOT + "port")
+        || !list(binder, BOOT + "sentinel.nodes").isEmpty()
+        || !list(binder, BOOT + "cluster.nodes").isEmpty();
+  }
+
+  /**
+   * Returns the connection options the settings describe.
+   *
+   * @throws InvalidConfigurationPropertyValueException if they name no server or a bad one
+   */
+  public static RedisConnectionOptions options(
+      StrataCacheProperties.Redis strata, Environment environment) {
+    Binder binder = Binder.get(environment);
+    String username = strata.getUsername() != null ? strata.getUsername() : string(binder, BOOT + "username");
+    String password = strata.getPassword() != null ? strata.getPassword() : string(binder, BOOT + "password");
+    RedisConnectionOptions.Builder builder = builder(strata, binder);
+    if (password != null && !password.isEmpty()) {
+      if (username != null && !username.isBlank()) {
+        builder.credentials(username, password.toCharArray());
+      } else {
+        builder.password(password.toCharArray());
+      }
+    }
+    if (strata.getCommandTimeout() != null) {
+      apply("strata.cache.redis.command-timeout", strata.getCommandTimeout(),
+          () -> builder.commandTimeout(strata.getCommandTimeout()));
+    }
+    if (strata.getConnectTimeout() != null) {
+      apply("strata.cache.redis.connect-timeout", strata.getConnectTimeout(),
+          () -> builder.connectTimeout(strata.getConnectTimeout()));
+    }
+    return builder.build();
+  }
+
+  private static RedisConnectionOptions.Builder builder(
+      StrataCacheProperties.Redis strata, Binder binder) {
+    if (strata.getUrl() != null) {
+      return uri("strata.cache.redis.url", strata.getUrl());
+    }
+    String url = string(binder, BOOT + "url");
+    if (url != null) {
+      return uri(BOOT + "url", url);
+    }
+    boolean ssl = binder.bind(BOOT + "ssl.enabled", Boolean.class).orElse(false);
+    String scheme = ssl ? "rediss://" : "redis://";
+    String master = string(binder, BOOT + "sentinel.master");
+    List<String> sentinels = list(binder, BOOT + "sentinel.nodes");
+    if (!sentinels.isEmpty()) {
+      if (master == null) {
+        throw new InvalidConfigurationPropertyValueException(
+            BOOT + "sentinel.master", null, "required with " + BOOT + "sentinel.nodes");
+      }
+      String[] uris = sentinels.stream().map(node -> "redis://" + node.trim()).toArray(String[]::new);
+      return attempt(BOOT + "sentinel.nodes", sentinels,
+          () -> RedisConnectionOptions.sentinel(master, uris));
+    }
+    List<String> cluster = list(binder, BOOT + "cluster.nodes");
+    if (!cluster.isEmpty()) {
+      String[] uris = cluster.stream().map(node -> scheme + node.trim()).toArray(String[]::new);
+      return attempt(BOOT + "cluster.nodes", cluster, () -> RedisConnectionOptions.cluster(uris));
+    }
+    String host = binder.bind(BOOT + "host", String.class).orElse("localhost");
+    int port = binder.bind(BOOT + "port", Integer.class).orElse(6379);
+    int database = binder.bind(BOOT + "database", Integer.class).orElse(0);
+    String uri = scheme + host + ":" + port + "/" + database;
+    return uri(BOOT + "host", uri);
+  }
+
+  private static RedisConnectionOptions.Builder uri(String property, String uri) {
+    return attempt(property, uri.replaceAll("//[^@/]*@", "//***@"),
+        () -> RedisConnectionOptions.standalone(uri));
+  }
+
+  private interface Attempt<T> {
+    T get();
+  }
+
+  private static <T> T attempt(String property, Object shown, Attempt<T> attempt) {
+    try {
+      return attempt.get();
+    } catch (IllegalArgumentException e) {
+      throw new InvalidConfigurationPropertyValueException(property, shown, e.getMessage());
+    }
+  }
+
+  private static void apply(String property, Object value, Runnable setter) {
+    attempt(property, value, () -> {
+      setter.run();
+      return null;
+    });
+  }
+
+  private static boolean has(Binder binder, String name) {
+    return string(binder, name) != null;
+  }
+
+  private static @Nullable String string(Binder binder, String name) {
+    String value = binder.bind(name, String.class).orElse(null);
+    return value == null || value.isBlank() ? null : value;
+  }
+
+  private static List<String> list(Binder binder, String name) {
+    return binder.bind(name, Bindable.listOf(String.class)).orElse(List.of());
+  }
+}
