@@ -1,0 +1,180 @@
+package io.strata.cache.spring.boot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.strata.cache.redis.harness.RedisExtension;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.cache.annotation.CacheEvict;
+import org.springframework.cache.annotation.Cacheable;
+import org.springframework.cache.annotation.EnableCaching;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Two Spring Boot applications sharing one real redis-server, as two instances of a service: what
+ * one caches the other reads from Redis, and what one evicts leaves the other's local tier.
+ */
+class TwoInstancesRedisIT {
+
+  @RegisterExtension static final RedisExtension REDIS = RedisExtension.standalone();
+
+  private static final Duration WAIT = Duration.ofSeconds(15);
+
+  private ConfigurableApplicationContext a;
+  private ConfigurableApplicationContext b;
+  private Books booksA;
+  private Books booksB;
+
+  /** A value stored in Redis as JSON bound to its type. */
+  public record Book(String id, String title) {}
+
+  @Configuration(proxyBeanMethods = false)
+  @EnableCaching
+  @ImportAutoConfiguration(StrataCacheAutoConfiguration.class)
+  static class App {
+    @Bean
+    Books books() {
+      return new Books();
+    }
+  }
+
+  static class Books {
+    private final AtomicInteger loads = new AtomicInteger();
+
+    public int loads() {
+      return loads.get();
+    }
+
+    @Cacheable("books")
+    public Book find(String id) {
+      return new Book(id, "title " + id + " #" + loads.incrementAndGet());
+    }
+
+    @CacheEvict("books")
+    public void evict(String id) {}
+
+    @Cacheable(cacheNames = "slow", sync = true)
+    public String slow(String id) throws InterruptedException {
+      int n = loads.incrementAndGet();
+      Thread.sleep(200);
+      return id + "#" + n;
+    }
+  }
+
+  private static ConfigurableApplicationContext start() {
+    return new SpringApplicationBuilder(App.class)
+        .web(WebApplicationType.NONE)
+        .properties(
+            "spring.data.redis.url=" + REDIS.uri(),
+            "strata.cache.defaults.ttl=5m",
+            "strata.cache.defaults.value-type=java.lang.String",
+            "strata.cache.caches.books.value-type=" + Book.class.getName(),
+            "strata.cache.caches.books.ttl=7m")
+        .run();
+  }
+
+  @BeforeEach
+  void startBoth() {
+    if (REDIS.isProcessLocal() && !REDIS.server().isRunning()) {
+      REDIS.server().restart();
+    }
+    REDIS.flushAll();
+    a = start();
+    b = start();
+    booksA = a.getBean(Books.class);
+    booksB = b.getBean(Books.class);
+  }
+
+  @AfterEach
+  void closeBoth() {
+    b.close();
+    a.close();
+  }
+
+  @Test
+  void cacheable_valueLoadedByOne_isReadFromRedisByTheOther() {
+    Book loaded = booksA.find("1");
+    assertThat(booksB.find("1")).isEqualTo(loaded);
+    assertThat(booksA.loads()).isEqualTo(1);
+    assertThat(booksB.loads()).isZero();
+  }
+
+  @Test
+  void perCacheTtl_isTheRedisKeysTtl() {
+    booksA.find("1");
+    Object pttl = REDIS.server().command("PTTL", "strata:books:\"1\"");
+    assertThat(((Number) pttl).longValue())
+        .isBetween(Duration.ofMinutes(6).toMillis(), Duration.ofMinutes(7).toMillis());
+  }
+
+  @Test
+  void cacheEvict_onOne_removesTheEntryFromTheOthersLocalTier() throws Exception {
+    booksA.find("1");
+    booksB.find("1"); // now in B's local tier
+    assertThat(booksB.find("1").title()).isEqualTo("title 1 #1");
+    assertThat(booksB.loads()).isZero();
+
+    booksA.evict("1");
+
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (booksB.loads() == 0 && System.nanoTime() < deadline) {
+      booksB.find("1");
+      Thread.sleep(20);
+    }
+    assertThat(booksB.loads()).as("B reloads once A's eviction reached its local tier").isEqualTo(1);
+    assertThat(booksB.find("1").title()).isEqualTo("title 1 #1");
+  }
+
+  @Test
+  void cacheableSync_200ConcurrentCallersOnAColdKey_oneCall() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(200);
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<String>> results = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        results.add(
+            pool.submit(
+                () -> {
+                  go.await();
+                  return booksA.slow("cold");
+                }));
+      }
+      go.countDown();
+      for (Future<String> result : results) {
+        assertThat(result.get(30, TimeUnit.SECONDS)).isEqualTo("cold#1");
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(booksA.loads()).isEqualTo(1);
+  }
+
+  @Test
+  void redisStopped_applicationKeepsAnswering() {
+    booksA.find("1");
+    if (!REDIS.isProcessLocal()) {
+      return; // a shared REDIS_URL server is not ours to stop
+    }
+    REDIS.server().shutdownNoSave();
+    assertThat(booksA.find("1").id()).isEqualTo("1"); // local tier
+    assertThat(booksA.find("2").id()).isEqualTo("2"); // loaded, no exception from the cache
+    booksA.evict("1");
+    assertThat(booksA.find("1").id()).isEqualTo("1");
+  }
+}
