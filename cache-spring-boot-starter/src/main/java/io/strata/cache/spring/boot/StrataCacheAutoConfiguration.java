@@ -81,6 +81,34 @@ public class StrataCacheAutoConfiguration {
     }
   }
 
+  /** Boot's cache metrics for Strata caches, when Micrometer and cache-metrics are present. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(
+      name = {
+        "org.springframework.boot.cache.metrics.CacheMeterBinderProvider",
+        "io.strata.cache.metrics.StrataCacheMetrics",
+        "io.micrometer.core.instrument.MeterRegistry"
+      })
+  static class MetricsConfiguration {
+    @Bean
+    @ConditionalOnMissingBean
+    StrataCacheMeterBinderProvider strataCacheMeterBinderProvider() {
+      return new StrataCacheMeterBinderProvider();
+    }
+  }
+
+  /** The health contributor {@code strataCache}, when Boot's health support is present. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthIndicator")
+  static class HealthConfiguration {
+    @Bean
+    @ConditionalOnMissingBean
+    StrataCacheHealthIndicator strataCacheHealthIndicator(
+        StrataCacheManager cacheManager, ObjectProvider<RedisCacheClient> redis) {
+      return new StrataCacheHealthIndicator(cacheManager, redis.getIfAvailable());
+    }
+  }
+
   /** Matches when {@code spring.cache.type} is not set. */
   static final class NoSpringCacheType extends SpringBootCondition {
     @Override
