@@ -19,6 +19,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.health.contributor.Status;
 import org.springframework.cache.annotation.CacheEvict;
 import org.springframework.cache.annotation.Cacheable;
 import org.springframework.cache.annotation.EnableCaching;
@@ -166,8 +167,14 @@ class TwoInstancesRedisIT {
   }
 
   @Test
-  void redisStopped_applicationKeepsAnswering() {
+  void redisStopped_applicationKeepsAnswering_andHealthShowsTheDegradation() throws Exception {
     booksA.find("1");
+    StrataCacheHealthIndicator health = a.getBean(StrataCacheHealthIndicator.class);
+    long upBy = System.nanoTime() + WAIT.toNanos(); // tracking connects in the background
+    while (!health.health().getStatus().equals(Status.UP) && System.nanoTime() < upBy) {
+      Thread.sleep(50);
+    }
+    assertThat(health.health().getStatus()).as("%s", health.health()).isEqualTo(Status.UP);
     if (!REDIS.isProcessLocal()) {
       return; // a shared REDIS_URL server is not ours to stop
     }
@@ -176,5 +183,14 @@ class TwoInstancesRedisIT {
     assertThat(booksA.find("2").id()).isEqualTo("2"); // loaded, no exception from the cache
     booksA.evict("1");
     assertThat(booksA.find("1").id()).isEqualTo("1");
+
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!health.health().getStatus().equals(StrataCacheHealthIndicator.DEGRADED)
+        && System.nanoTime() < deadline) {
+      booksA.find("3");
+      Thread.sleep(50);
+    }
+    assertThat(health.health().getStatus()).isEqualTo(StrataCacheHealthIndicator.DEGRADED);
+    assertThat(health.health().getStatus()).isNotEqualTo(Status.DOWN);
   }
 }
