@@ -78,15 +78,34 @@ class TwoInstancesRedisIT {
     }
   }
 
+  /** The application's own Jackson 3 mapper, which the Redis codec must use. */
+  @Configuration(proxyBeanMethods = false)
+  static class SnakeCaseMapper {
+    @Bean
+    tools.jackson.databind.json.JsonMapper jsonMapper() {
+      return tools.jackson.databind.json.JsonMapper.builder()
+          .propertyNamingStrategy(tools.jackson.databind.PropertyNamingStrategies.SNAKE_CASE)
+          .build();
+    }
+  }
+
+  /** A value whose JSON shows which mapper wrote it. */
+  public record Titled(String fullTitle) {}
+
   private static ConfigurableApplicationContext start() {
-    return new SpringApplicationBuilder(App.class)
+    return start(App.class);
+  }
+
+  private static ConfigurableApplicationContext start(Class<?>... sources) {
+    return new SpringApplicationBuilder(sources)
         .web(WebApplicationType.NONE)
         .properties(
             "spring.data.redis.url=" + REDIS.uri(),
             "strata.cache.defaults.ttl=5m",
             "strata.cache.defaults.value-type=java.lang.String",
             "strata.cache.caches.books.value-type=" + Book.class.getName(),
-            "strata.cache.caches.books.ttl=7m")
+            "strata.cache.caches.books.ttl=7m",
+            "strata.cache.caches.titled.value-type=" + Titled.class.getName())
         .run();
   }
 
@@ -114,6 +133,29 @@ class TwoInstancesRedisIT {
     assertThat(booksB.find("1")).isEqualTo(loaded);
     assertThat(booksA.loads()).isEqualTo(1);
     assertThat(booksB.loads()).isZero();
+  }
+
+  @Test
+  void json_writtenWithTheApplicationsJsonMapper() {
+    try (ConfigurableApplicationContext c = start(App.class, SnakeCaseMapper.class)) {
+      org.springframework.cache.Cache titled =
+          c.getBean(org.springframework.cache.CacheManager.class).getCache("titled");
+      titled.put("1", new Titled("one"));
+      Object stored = REDIS.server().command("HGET", "strata:titled:\"1\"", "b");
+      String text =
+          stored instanceof byte[] bytes
+              ? new String(bytes, java.nio.charset.StandardCharsets.UTF_8)
+              : String.valueOf(stored);
+      assertThat(text).contains("\"full_title\":\"one\"");
+      titled.evict("1");
+      titled.put("2", new Titled("two"));
+      // a second instance with the same mapper reads it back from Redis
+      try (ConfigurableApplicationContext d = start(App.class, SnakeCaseMapper.class)) {
+        assertThat(d.getBean(org.springframework.cache.CacheManager.class).getCache("titled")
+                .get("2", Titled.class))
+            .isEqualTo(new Titled("two"));
+      }
+    }
   }
 
   @Test
