@@ -4,6 +4,9 @@ import io.strata.cache.redis.RedisCacheClient;
 import io.strata.cache.spring.StrataCacheManager;
 import io.strata.cache.spring.boot.internal.PropertiesCacheSpec;
 import io.strata.cache.spring.boot.internal.RedisLocation;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
@@ -13,6 +16,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.cache.CacheManager;
 import org.springframework.cache.interceptor.CacheAspectSupport;
 import org.springframework.context.annotation.Bean;
@@ -46,19 +51,28 @@ public class StrataCacheAutoConfiguration {
   StrataCacheManager cacheManager(
       StrataCacheProperties properties,
       ObjectProvider<RedisCacheClient> redis,
-      org.springframework.beans.factory.BeanFactory beanFactory) {
+      Environment environment,
+      BeanFactory beanFactory) {
     PropertiesCacheSpec spec =
         new PropertiesCacheSpec(properties, redis.getIfAvailable(), jsonMapper(beanFactory));
     spec.validate();
     StrataCacheManager.Builder builder =
         StrataCacheManager.builder(spec).allowNullValues(properties.isAllowNullValues());
-    if (!properties.getCacheNames().isEmpty()) {
-      builder.cacheNames(properties.getCacheNames());
+    List<String> names = properties.getCacheNames();
+    if (names.isEmpty()) {
+      names =
+          Binder.get(environment)
+              .bind("spring.cache.cache-names",
+                  Bindable.listOf(String.class))
+              .orElse(List.of());
+    }
+    if (!names.isEmpty()) {
+      builder.cacheNames(names);
     }
     return builder.build();
   }
 
-  private static Object jsonMapper(org.springframework.beans.factory.BeanFactory beanFactory) {
+  private static @Nullable Object jsonMapper(BeanFactory beanFactory) {
     String type = "tools.jackson.databind.json.JsonMapper";
     try {
       Class<?> mapperType = Class.forName(type, false, StrataCacheAutoConfiguration.class.getClassLoader());

@@ -26,8 +26,8 @@ public class StrataCacheProperties {
   private boolean allowNullValues = true;
 
   /**
-   * The only cache names the manager serves, built at startup. Empty: caches are built on demand,
-   * on first use of a name.
+   * The only cache names the manager serves, built at startup. Empty: Boot's spring.cache.cache-names
+   * if set, else caches are built on demand, on first use of a name.
    */
   private List<String> cacheNames = new ArrayList<>();
 
@@ -103,15 +103,21 @@ public class StrataCacheProperties {
     /** How long a null result is remembered; unset: ttl. */
     private @Nullable Duration negativeTtl;
 
-    /** How long past its TTL a value may still be served when the loader fails. */
+    /**
+     * How long past its TTL a value may still be served when the load fails. Loads with a loader
+     * in hand only: @Cacheable(sync = true).
+     */
     private @Nullable Duration staleIfError;
 
-    /** How long past its TTL a value is served while it reloads in the background. */
+    /**
+     * How long past its TTL a value is served while it reloads in the background. Loads with a
+     * loader in hand only: @Cacheable(sync = true).
+     */
     private @Nullable Duration staleWhileRevalidate;
 
     /**
      * Fraction of an entry's lifetime after which a read reloads it in the background, in (0, 1).
-     * Only loads that know their loader (refresh needs a cache loader) use it.
+     * Reads with a loader in hand only: @Cacheable(sync = true).
      */
     private @Nullable Double refreshAhead;
 

@@ -100,6 +100,22 @@ class StrataCacheAutoConfigurationTest {
   }
 
   @Test
+  void bootsCacheNames_usedWhenStrataHasNone() {
+    runner
+        .withPropertyValues("spring.cache.cache-names=a,b")
+        .run(
+            context ->
+                assertThat(context.getBean(CacheManager.class).getCacheNames())
+                    .containsExactly("a", "b"));
+    runner
+        .withPropertyValues("spring.cache.cache-names=a,b", "strata.cache.cache-names=c")
+        .run(
+            context ->
+                assertThat(context.getBean(CacheManager.class).getCacheNames())
+                    .containsExactly("c"));
+  }
+
+  @Test
   void allowNullValues_false_isApplied() {
     runner
         .withPropertyValues("strata.cache.allow-null-values=false")
