@@ -1,6 +1,7 @@
 package io.strata.cache.spring.boot;
 
 import io.strata.cache.redis.RedisCacheClient;
+import io.strata.cache.spring.CacheKeyConverter;
 import io.strata.cache.spring.StrataCacheManager;
 import io.strata.cache.spring.boot.internal.PropertiesCacheSpec;
 import io.strata.cache.spring.boot.internal.RedisLocation;
@@ -35,7 +36,8 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
  * <p>Active when caching is enabled ({@code @EnableCaching}), the application defines no {@code
  * CacheManager} (nor a {@code cacheResolver}) of its own, {@code strata.cache.enabled} is not
  * false, and {@code spring.cache.type} is not set: setting it hands the choice back to Boot's own
- * cache auto-configuration. Runs before Boot's, so Boot's backs off.
+ * cache auto-configuration. Runs before Boot's, so Boot's backs off. A {@link CacheKeyConverter}
+ * bean replaces the default key conversion.
  */
 @AutoConfiguration(beforeName = "org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration")
 @ConditionalOnClass({CacheManager.class, StrataCacheManager.class})
@@ -51,6 +53,7 @@ public class StrataCacheAutoConfiguration {
   StrataCacheManager cacheManager(
       StrataCacheProperties properties,
       ObjectProvider<RedisCacheClient> redis,
+      ObjectProvider<CacheKeyConverter> keyConverter,
       Environment environment,
       BeanFactory beanFactory) {
     PropertiesCacheSpec spec =
@@ -58,6 +61,7 @@ public class StrataCacheAutoConfiguration {
     spec.validate();
     StrataCacheManager.Builder builder =
         StrataCacheManager.builder(spec).allowNullValues(properties.isAllowNullValues());
+    keyConverter.ifUnique(builder::keyConverter);
     List<String> names = properties.getCacheNames();
     if (names.isEmpty()) {
       names =

@@ -116,6 +116,23 @@ class StrataCacheAutoConfigurationTest {
   }
 
   @Test
+  void keyConverterBean_isUsed() {
+    runner
+        .withBean(io.strata.cache.spring.CacheKeyConverter.class, () -> key -> "k-" + key)
+        .run(
+            context -> {
+              StrataCache books = (StrataCache) context.getBean(CacheManager.class).getCache("books");
+              assertThat(books.textKey(new Object() {
+                    @Override
+                    public String toString() {
+                      return "x";
+                    }
+                  }))
+                  .isEqualTo("k-x");
+            });
+  }
+
+  @Test
   void allowNullValues_false_isApplied() {
     runner
         .withPropertyValues("strata.cache.allow-null-values=false")
