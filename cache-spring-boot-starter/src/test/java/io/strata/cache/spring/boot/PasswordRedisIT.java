@@ -38,6 +38,7 @@ class PasswordRedisIT {
         .run(
             context -> {
               Cache cache = context.getBean(CacheManager.class).getCache("words");
+              TopologiesRedisIT.awaitConnected(context);
               cache.put("k", "v");
               Object stored = REDIS.server().command("EXISTS", "strata:words:\"k\"");
               assertThat(((Number) stored).longValue()).isEqualTo(1);

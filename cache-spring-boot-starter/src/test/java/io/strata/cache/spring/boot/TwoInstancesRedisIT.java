@@ -119,6 +119,24 @@ class TwoInstancesRedisIT {
     b = start();
     booksA = a.getBean(Books.class);
     booksB = b.getBean(Books.class);
+    awaitUp(a);
+    awaitUp(b);
+  }
+
+  /** Waits until the books cache's Redis tier is connected and tracking, as health reports it. */
+  private static void awaitUp(ConfigurableApplicationContext context) {
+    context.getBean(org.springframework.cache.CacheManager.class).getCache("books");
+    StrataCacheHealthIndicator health = context.getBean(StrataCacheHealthIndicator.class);
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!health.health().getStatus().equals(Status.UP) && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+    assertThat(health.health().getStatus()).as("%s", health.health()).isEqualTo(Status.UP);
   }
 
   @AfterEach
