@@ -156,6 +156,7 @@ class TwoInstancesRedisIT {
   @Test
   void json_writtenWithTheApplicationsJsonMapper() {
     try (ConfigurableApplicationContext c = start(App.class, SnakeCaseMapper.class)) {
+      awaitUp(c);
       org.springframework.cache.Cache titled =
           c.getBean(org.springframework.cache.CacheManager.class).getCache("titled");
       titled.put("1", new Titled("one"));
@@ -169,6 +170,7 @@ class TwoInstancesRedisIT {
       titled.put("2", new Titled("two"));
       // a second instance with the same mapper reads it back from Redis
       try (ConfigurableApplicationContext d = start(App.class, SnakeCaseMapper.class)) {
+        awaitUp(d);
         assertThat(d.getBean(org.springframework.cache.CacheManager.class).getCache("titled")
                 .get("2", Titled.class))
             .isEqualTo(new Titled("two"));
