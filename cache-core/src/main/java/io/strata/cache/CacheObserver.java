@@ -18,11 +18,17 @@ public interface CacheObserver {
 
   /** The tier operations that are timed and can fail. */
   enum Operation {
+    /** {@link CacheTier#get}. */
     GET,
+    /** {@link CacheTier#getAll}. */
     GET_ALL,
+    /** {@link CacheTier#put}. */
     PUT,
+    /** {@link CacheTier#putAll}. */
     PUT_ALL,
+    /** {@link CacheTier#invalidate}. */
     INVALIDATE,
+    /** {@link CacheTier#invalidateAll}. */
     INVALIDATE_ALL,
     /** {@link CacheTier#lease}. */
     LEASE,

@@ -22,6 +22,11 @@ public record TierHealth(State state, String detail) {
     DOWN
   }
 
+  /**
+   * Creates a tier health.
+   *
+   * @throws NullPointerException if {@code state} or {@code detail} is null
+   */
   public TierHealth {
     Objects.requireNonNull(state, "state");
     Objects.requireNonNull(detail, "detail");

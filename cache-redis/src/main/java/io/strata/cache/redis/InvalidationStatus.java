@@ -18,6 +18,11 @@ import java.util.Objects;
 public record InvalidationStatus(
     String node, String state, List<String> serverFlags, List<String> serverPrefixes) {
 
+  /**
+   * Creates a status; the flag and prefix lists are copied.
+   *
+   * @throws NullPointerException if any component is null
+   */
   public InvalidationStatus {
     Objects.requireNonNull(node, "node");
     Objects.requireNonNull(state, "state");
