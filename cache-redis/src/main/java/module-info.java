@@ -1,4 +1,5 @@
 /** Strata's Redis tier on Lettuce. The {@code internal} package is not exported. */
+@SuppressWarnings("requires-automatic") // Lettuce and Reactor have no descriptor yet.
 module io.strata.cache.redis {
   requires transitive io.strata.cache.core;
   requires lettuce.core;

@@ -48,6 +48,8 @@ import io.strata.cache.codec.internal.Utf8Codec;
  * @param <V> the type of value
  * @since 0.1.0
  */
+// Jackson is optional (requires static): its types in these signatures are the caller's to bring.
+@SuppressWarnings("exports")
 public interface Codec<V> {
 
   /**

@@ -36,6 +36,8 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * @since 0.1.0
  */
+// Jackson 3 is optional (requires static): its types in these signatures are the caller's to bring.
+@SuppressWarnings("exports")
 public final class Jackson3Codecs {
 
   private Jackson3Codecs() {}
