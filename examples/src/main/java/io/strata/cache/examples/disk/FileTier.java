@@ -26,7 +26,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A cache tier on the file system: one file per entry, under {@code <dir>/<cache name>/}, named
- * by the SHA-256 of the key. It is the seeds' "L3 below Redis": slower than Redis, but it keeps
+ * by the SHA-256 of the key. It is an "L3 below Redis": slower than Redis, but it keeps
  * entries across restarts of the process and of Redis, and costs nothing to run.
  *
  * <p>This is an example of the {@link CacheTier} SPI, not a production store: it passes the tier

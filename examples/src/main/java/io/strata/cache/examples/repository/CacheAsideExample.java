@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A slow repository made fast without touching it (seeds 001 and 003): {@link CacheAside} wraps
+ * A slow repository made fast without touching it: {@link CacheAside} wraps
  * the {@link LocalInfoRepository} interface, whose {@code @Cached} read goes through a {@link
  * MultiLevelCache} and whose {@code @CacheEvict} update evicts. Prints, for each call, where the
  * answer came from and how long it took, then the hit ratio.

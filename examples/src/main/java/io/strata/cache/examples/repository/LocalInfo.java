@@ -1,7 +1,7 @@
 package io.strata.cache.examples.repository;
 
 /**
- * What the slow service knows about a place (seed 003's "local info"). Immutable.
+ * What the slow service knows about a place (its "local info"). Immutable.
  *
  * @param name the place's name
  * @param region its region

@@ -40,7 +40,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The map-tile proxy of the seeds, on Strata: {@code GET /tiles/{z}/{x}/{y}.png} goes through a
+ * A map-tile proxy on Strata: {@code GET /tiles/{z}/{x}/{y}.png} goes through a
  * {@link MultiLevelCache} (local tier, then Redis when {@code REDIS_URL} is set) to an {@link
  * HttpLoader} for the upstream tile server, and says where the tile came from in {@code X-Cache}.
  *
