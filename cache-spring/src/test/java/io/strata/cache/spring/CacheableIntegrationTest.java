@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strata.cache.MultiLevelCache;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -54,6 +55,11 @@ class CacheableIntegrationTest {
 
   @Test
   void cacheableSync_200ConcurrentCallersOnAColdKey_oneCall() throws Exception {
+    @SuppressWarnings("unchecked")
+    MultiLevelCache<String, Object> slow =
+        (MultiLevelCache<String, Object>)
+            context.getBean(CacheManager.class).getCache("slow").getNativeCache();
+    books.othersJoined = Waiters.joining(slow, 199);
     Concurrently.run(200, () -> assertThat(books.slow("cold")).isEqualTo("cold#1"));
     assertThat(books.calls()).isEqualTo(1);
   }
@@ -76,6 +82,8 @@ class CacheableIntegrationTest {
 
   static class Books {
     private final AtomicInteger calls = new AtomicInteger();
+    /** What a slow load waits for: the other callers joining it. */
+    volatile CountDownLatch othersJoined = new CountDownLatch(0);
 
     /** Read through a method: the caching proxy has fields of its own. */
     public int calls() {
@@ -102,9 +110,9 @@ class CacheableIntegrationTest {
     }
 
     @Cacheable(cacheNames = "slow", sync = true)
-    public String slow(String id) throws InterruptedException {
+    public String slow(String id) {
       int n = calls.incrementAndGet();
-      Thread.sleep(200);
+      Waiters.await(othersJoined);
       return id + "#" + n;
     }
   }

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -195,6 +196,7 @@ class StrataCacheTest {
   void getWithCallable_concurrentColdKey_loadsOnce() throws Exception {
     String key = key();
     AtomicInteger calls = new AtomicInteger();
+    CountDownLatch othersJoined = Waiters.joining(cache.getNativeCache(), 199);
     Concurrently.run(
         200,
         () -> {
@@ -203,7 +205,7 @@ class StrataCacheTest {
                   key,
                   () -> {
                     calls.incrementAndGet();
-                    Thread.sleep(100);
+                    Waiters.await(othersJoined);
                     return "v";
                   });
           assertThat(value).isEqualTo("v");
@@ -236,6 +238,7 @@ class StrataCacheTest {
   void retrieveWithSupplier_loadsOnceThenServesCached() throws Exception {
     String key = key();
     AtomicInteger calls = new AtomicInteger();
+    CountDownLatch othersJoined = Waiters.joining(cache.getNativeCache(), 19);
     List<CompletableFuture<String>> futures =
         java.util.stream.IntStream.range(0, 20)
             .mapToObj(
@@ -246,7 +249,7 @@ class StrataCacheTest {
                             CompletableFuture.supplyAsync(
                                 () -> {
                                   calls.incrementAndGet();
-                                  sleep(100);
+                                  Waiters.await(othersJoined);
                                   return "v";
                                 })))
             .toList();
@@ -292,14 +295,5 @@ class StrataCacheTest {
     assertThatThrownBy(() -> cache.put(opaque, "v"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("java.lang.Object");
-  }
-
-  static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 }
