@@ -7,7 +7,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * Canonical, deterministic cache keys: the same values give the same key in every JVM, run and
  * version (Java 17 on), and values that are not equal give different keys. {@link Cached} and
- * {@link CacheEvict} make their keys with it; call {@link #of} to make the same keys by hand.
+ * {@link CacheEvict} make their keys with it (with {@link #text} for {@code String} parameters);
+ * call the same methods to make the same keys by hand.
  *
  * <p>No key ever depends on {@code hashCode}, identity or iteration order of a hash-based
  * collection. Each value is encoded by its runtime type:
@@ -65,8 +66,9 @@ public final class CacheKeys {
   /**
    * Returns the canonical key of {@code parts}: the encoding of each, joined with {@code ':'}. No
    * encoding contains {@code ':'} outside quotes, so different parts never make the same key:
-   * {@code of("a:b", "c")} and {@code of("a", "b:c")} differ. {@code of("42")} is the key that
-   * {@code key = "{0}"} makes for the argument {@code "42"}, and {@code of()} is {@code ""}.
+   * {@code of("a:b", "c")} and {@code of("a", "b:c")} differ. {@code of(42)} is the key that
+   * {@code key = "{0}"} makes for an {@code int} argument 42 (for a {@code String} parameter, see
+   * {@link #text}), and {@code of()} is {@code ""}.
    *
    * <p>As with any varargs method, a single {@code Object[]} argument is taken as the parts
    * themselves; cast it to {@code Object} to encode it as one array part.
@@ -79,5 +81,19 @@ public final class CacheKeys {
   public static String of(@Nullable Object... parts) {
     Objects.requireNonNull(parts, "parts");
     return KeyEncoder.encodeParts(parts);
+  }
+
+  /**
+   * Returns what a key template's placeholder makes of the argument of a parameter declared {@code
+   * String}: the text as it is, with {@code \} and {@code :} escaped by {@code \}, and null as
+   * {@code \N}. So {@code "user:" + text(id)} is the key of {@code key = "user:{0}"}, and {@code
+   * text("a:b")} is {@code a\:b}. Unpaired surrogates become {@code \}{@code uXXXX}.
+   *
+   * @param text the argument; may be null
+   */
+  public static String text(@Nullable String text) {
+    StringBuilder sb = new StringBuilder(text == null ? 2 : text.length() + 4);
+    KeyEncoder.text(sb, text);
+    return sb.toString();
   }
 }

@@ -48,20 +48,26 @@ public @interface Cached {
   /**
    * The key template; empty (the default) for the default key.
    *
+   * <p>A template is literal text with placeholders {@code {0}}, {@code {1}}, ... each replaced by
+   * the argument at that position (from 0). An argument of a parameter declared {@code String}
+   * appears as it is, {@code key = "user:{0}"} giving {@code user:42} for {@code find("42")}, with
+   * {@code \} and {@code :} escaped by {@code \} ({@code find("a:b")} gives {@code user:a\:b}) and
+   * null as {@code \N}: {@link CacheKeys#text} makes the same text by hand. Any other argument
+   * appears in its canonical encoding ({@link CacheKeys#of}): {@code 42} for an {@code int}, {@code
+   * 42L} for a {@code long}, {@code ["a","b"]} for a {@code List<String>}. The key is the expansion
+   * alone, without the method's identity, so methods (and {@link CacheEvict}) that use the same
+   * template over the same cache share entries.
+   *
+   * <p>Two placeholders must be separated by text holding a {@code ':'}, and a template cannot hold
+   * a {@code \}: then different arguments never make the same key. Braces are only for
+   * placeholders. Parameters left out of the template are ignored, which is how a method takes an
+   * argument that has no canonical encoding.
+   *
    * <p>The default key is the method's identity, {@code SimpleInterfaceName.method(ParamType,...)}
    * with simple type names (the interface is the one given to the builder, also for inherited
-   * methods), then {@code ':'} and the canonical encoding of each argument (see {@link CacheKeys}),
-   * e.g. {@code UserRepository.find(String):"42"}. It is unique to the method, so no other method
-   * shares its entries.
-   *
-   * <p>A template is literal text with placeholders {@code {0}}, {@code {1}}, ... each replaced by
-   * the canonical encoding of the argument at that position (from 0): {@code key = "{0}"} gives
-   * {@code "42"} for {@code find("42")}. The key is the expansion alone, without the method's
-   * identity, so methods (and {@link CacheEvict}) that use the same template over the same cache
-   * share entries. Placeholders must be separated by text; separate them with {@code ':'}, which no
-   * encoding contains outside quotes, and {@code "{0}:{1}"} expands to exactly {@code
-   * CacheKeys.of(arg0, arg1)}. Braces are only for placeholders. Parameters left out of the
-   * template are ignored, which is how a method takes an argument that has no canonical encoding.
+   * methods), then {@code ':'} and each argument as a placeholder expands it, e.g. {@code
+   * UserRepository.find(String):42}. It is unique to the method, so no other method shares its
+   * entries.
    */
   String key() default "";
 }

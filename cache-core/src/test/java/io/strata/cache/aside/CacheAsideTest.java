@@ -50,8 +50,14 @@ class CacheAsideTest {
     @CacheEvict(cache = "users", key = "{0}")
     void updateChecked(String id, String value) throws IOException;
 
-    @CacheEvict(cache = "users", key = "{0}")
+    @CacheEvict(cache = "users", key = "where:{0}")
     void updateWhere(Object filter, String value);
+
+    @Cached(cache = "users", key = "user:{0}:{1}")
+    String findInTenant(String tenant, String id);
+
+    @Cached(cache = "users", key = "order:{0}:{1}")
+    String findOrder(String id, long number);
 
     @CacheEvict(cache = "users", all = true)
     void reload();
@@ -173,6 +179,18 @@ class CacheAsideTest {
     }
 
     @Override
+    public String findInTenant(String tenant, String id) {
+      countUnchecked("findInTenant");
+      return tenant + "/" + id;
+    }
+
+    @Override
+    public String findOrder(String id, long number) {
+      countUnchecked("findOrder");
+      return id + "#" + number;
+    }
+
+    @Override
     public void updateWhere(Object filter, String value) {
       countUnchecked("updateWhere");
     }
@@ -243,8 +261,43 @@ class CacheAsideTest {
   void cached_keyTemplate_storesUnderTheTemplatesExpansion() {
     repository.find("1");
 
-    assertThat(users.getIfPresent(CacheKeys.of("1"))).isEqualTo("alice");
-    assertThat(users.getIfPresent("\"1\"")).isEqualTo("alice");
+    assertThat(users.getIfPresent(CacheKeys.text("1"))).isEqualTo("alice");
+    assertThat(users.getIfPresent("1")).isEqualTo("alice");
+  }
+
+  @Test
+  void cached_stringArguments_appearInTheKeyAsTheyAre() {
+    repository.findShortLived("1");
+    repository.findInTenant("acme", "u-7");
+    repository.findOrder("o 1", 42L);
+
+    assertThat(users.getIfPresent("short:1")).isEqualTo("alice");
+    assertThat(users.getIfPresent("user:acme:u-7")).isEqualTo("acme/u-7");
+    assertThat(users.getIfPresent("order:o 1:42L")).isEqualTo("o 1#42");
+  }
+
+  @Test
+  void cached_colonsAndBackslashesInStringArguments_escapedSoArgumentsNeverShareAKey() {
+    assertThat(repository.findInTenant("a:b", "c")).isEqualTo("a:b/c");
+    assertThat(repository.findInTenant("a", "b:c")).isEqualTo("a/b:c");
+    assertThat(repository.findInTenant("a\\", ":c")).isEqualTo("a\\/:c");
+    assertThat(repository.findInTenant("a\\:", "c")).isEqualTo("a\\:/c");
+
+    assertThat(target.calls("findInTenant")).isEqualTo(4);
+    assertThat(users.getIfPresent("user:a\\:b:c")).isEqualTo("a:b/c");
+    assertThat(users.getIfPresent("user:a:b\\:c")).isEqualTo("a/b:c");
+    assertThat(users.getIfPresent("user:a\\\\:\\:c")).isEqualTo("a\\/:c");
+    assertThat(users.getIfPresent("user:" + CacheKeys.text("a\\:") + ":c")).isEqualTo("a\\:/c");
+  }
+
+  @Test
+  void cached_nullStringArgument_hasItsOwnKey() {
+    repository.findInTenant("acme", null);
+    repository.findInTenant("acme", "null");
+    repository.findInTenant("acme", "\\N");
+
+    assertThat(target.calls("findInTenant")).isEqualTo(3);
+    assertThat(users.getIfPresent("user:acme:\\N")).isEqualTo("acme/null");
   }
 
   @Test
@@ -252,26 +305,28 @@ class CacheAsideTest {
     repository.findByName("ada", "lovelace");
     repository.findByName("ada", null);
 
-    assertThat(users.getIfPresent("UserRepository.findByName(String,String):\"ada\":\"lovelace\""))
+    assertThat(users.getIfPresent("UserRepository.findByName(String,String):ada:lovelace"))
         .isEqualTo("ada lovelace");
     assertThat(
             users.getIfPresent(
-                "UserRepository.findByName(String,String):" + CacheKeys.of("ada", null)))
+                "UserRepository.findByName(String,String):ada:" + CacheKeys.text(null)))
         .isEqualTo("ada null");
     assertThat(target.calls("findByName")).isEqualTo(2);
   }
 
   @Test
-  void cached_templateWithColonSeparatedPlaceholders_expandsToCacheKeysOf() {
+  void cached_templateWithColonSeparatedPlaceholders_expandsToTextAndCacheKeysOf() {
     interface Pairs {
-      @Cached(cache = "users", key = "{0}:{1}")
-      String pair(String a, long b);
+      @Cached(cache = "users", key = "{0}:{1}:{2}")
+      String pair(String a, long b, Object c);
     }
-    Pairs proxy = CacheAside.builder(Pairs.class, (a, b) -> a + b).cache(users).build();
+    Pairs proxy = CacheAside.builder(Pairs.class, (a, b, c) -> a + b + c).cache(users).build();
 
-    proxy.pair("x:y", 7L);
+    proxy.pair("x:y", 7L, "z");
 
-    assertThat(users.getIfPresent(CacheKeys.of("x:y", 7L))).isEqualTo("x:y7");
+    assertThat(users.getIfPresent(CacheKeys.text("x:y") + ":" + CacheKeys.of(7L, "z")))
+        .isEqualTo("x:y7z");
+    assertThat(users.getIfPresent("x\\:y:7L:\"z\"")).isEqualTo("x:y7z");
   }
 
   @Test
@@ -287,7 +342,7 @@ class CacheAsideTest {
 
     assertThat(proxy.find("1")).isEqualTo("found 1 1");
     assertThat(((Base) proxy).find("1")).isEqualTo("found 1 1");
-    assertThat(users.getIfPresent("Derived.find(String):\"1\"")).isEqualTo("found 1 1");
+    assertThat(users.getIfPresent("Derived.find(String):1")).isEqualTo("found 1 1");
   }
 
   @Test
@@ -333,7 +388,7 @@ class CacheAsideTest {
     assertThat(repository.findOptional("1")).contains("alice");
 
     assertThat(target.calls("findOptional")).isEqualTo(1);
-    assertThat(users.getIfPresent("UserRepository.findOptional(String):\"1\"")).isEqualTo("alice");
+    assertThat(users.getIfPresent("UserRepository.findOptional(String):1")).isEqualTo("alice");
   }
 
   @Test
@@ -556,8 +611,8 @@ class CacheAsideTest {
       assertThat(proxy.order("1")).isEqualTo("order 1");
       assertThat(proxy.order("1")).isEqualTo("order 1");
 
-      assertThat(users.getIfPresent("\"1\"")).isEqualTo("user 1");
-      assertThat(orders.getIfPresent("\"1\"")).isEqualTo("order 1");
+      assertThat(users.getIfPresent("1")).isEqualTo("user 1");
+      assertThat(orders.getIfPresent("1")).isEqualTo("order 1");
       assertThat(calls).hasValue(2);
     }
   }

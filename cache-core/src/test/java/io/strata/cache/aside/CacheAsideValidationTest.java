@@ -269,6 +269,55 @@ class CacheAsideValidationTest {
         .hasMessageContaining("\"{0}:{1}\"");
   }
 
+  interface TemplateSeparatorWithoutColon {
+    @Cached(cache = "users", key = "user-{0}-{1}")
+    String find(String tenant, String id);
+  }
+
+  @Test
+  void build_placeholdersSeparatedByTextWithoutColon_rejected() {
+    // ("a-b", "c") and ("a", "b-c") would both make user-a-b-c.
+    assertBuildFails(TemplateSeparatorWithoutColon.class)
+        .hasMessageContaining(
+            "TemplateSeparatorWithoutColon.find(String,String): @Cached(key = \"user-{0}-{1}\")"
+                + " separates two placeholders by \"-\", which holds no ':'");
+  }
+
+  interface TemplateWithBackslash {
+    @Cached(cache = "users", key = "user\\{0}")
+    String find(String id);
+  }
+
+  @Test
+  void build_templateWithBackslash_rejected() {
+    assertBuildFails(TemplateWithBackslash.class)
+        .hasMessageContaining(
+            "TemplateWithBackslash.find(String): @Cached(key = \"user\\{0}\") has a '\\' at"
+                + " index 4");
+  }
+
+  interface EvictWithOtherParameterType {
+    @Cached(cache = "users", key = "user:{0}")
+    String find(String id);
+
+    @CacheEvict(cache = "users", key = "user:{1}")
+    void update(int version, Object id);
+
+    @CacheEvict(cache = "users", key = "user:{0}")
+    void delete(String id);
+  }
+
+  @Test
+  void build_sameTemplateWithStringAndOtherParameter_rejected() {
+    // find("42") stores under user:42; update(1, "42") would evict user:"42" and miss it.
+    assertBuildFails(EvictWithOtherParameterType.class)
+        .hasMessageContaining(
+            "EvictWithOtherParameterType.update(int,Object): @CacheEvict(key = \"user:{1}\")"
+                + " expands to user:{value} in cache \"users\", where"
+                + " EvictWithOtherParameterType.delete(String) expands the same template to"
+                + " user:{String}");
+  }
+
   interface NoParameterTemplate {
     @Cached(cache = "users", key = "all-users")
     List<String> findAll();

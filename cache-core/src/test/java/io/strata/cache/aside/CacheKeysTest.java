@@ -53,6 +53,30 @@ class CacheKeysTest {
   private static final String P = "io.strata.cache.aside.CacheKeysTest$";
 
   @Test
+  void text_keepsTheTextEscapingOnlyBackslashAndColon() {
+    assertThat(CacheKeys.text("u-42 é/x?y")).isEqualTo("u-42 é/x?y");
+    assertThat(CacheKeys.text("a:b")).isEqualTo("a\\:b");
+    assertThat(CacheKeys.text("a\\b")).isEqualTo("a\\\\b");
+    assertThat(CacheKeys.text("")).isEmpty();
+  }
+
+  @Test
+  void text_nullHasATextNoStringMakes() {
+    assertThat(CacheKeys.text(null)).isEqualTo("\\N");
+    assertThat(CacheKeys.text("\\N")).isEqualTo("\\\\N");
+    assertThat(CacheKeys.text("null")).isEqualTo("null");
+  }
+
+  @Test
+  void text_unpairedSurrogatesEscapedPairsKept() {
+    assertThat(CacheKeys.text("a\uD800b")).isEqualTo("a\\ud800b");
+    assertThat(CacheKeys.text("\uD83D\uDE00")).isEqualTo("\uD83D\uDE00");
+    // Both would be "a?b" in UTF-8 without the escape.
+    assertThat(CacheKeys.text("a\uDC00b").getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        .isNotEqualTo(CacheKeys.text("a\uD800b").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  @Test
   void of_scalars_encodedWithTheirType() {
     assertThat(
             CacheKeys.of(

@@ -44,12 +44,14 @@ public final class AsideProxyFactory {
     List<Method> methods = new ArrayList<>(Arrays.asList(type.getMethods()));
     // A fixed order, so that the list of problems reads the same on every run.
     methods.sort(Comparator.comparing((Method m) -> identity(type, m)));
+    List<KeyUse> templates = new ArrayList<>();
     for (Method method : methods) {
-      MethodHandler handler = parse(type, target, method, caches, problems);
+      MethodHandler handler = parse(type, target, method, caches, problems, templates);
       if (handler != null) {
         handlers.put(method, handler);
       }
     }
+    checkSameKinds(templates, problems);
     if (!problems.isEmpty()) {
       StringBuilder message =
           new StringBuilder("cannot build a cache-aside proxy of ")
@@ -62,6 +64,42 @@ public final class AsideProxyFactory {
     }
     AsideInvocationHandler handler = new AsideInvocationHandler(target, handlers);
     return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, handler));
+  }
+
+  /** Where a template is used: by which method, over which cache. */
+  record KeyUse(String id, String annotation, String cache, KeyFunction keys) {}
+
+  /**
+   * Refuses a template whose shape another method uses over the same cache with a String
+   * parameter where this one has another type (or the reverse): their keys would never meet, so
+   * an eviction would silently miss the entry it is written for.
+   */
+  private static void checkSameKinds(List<KeyUse> templates, List<String> problems) {
+    Map<String, KeyUse> byShape = new HashMap<>();
+    for (KeyUse use : templates) {
+      KeyUse first = byShape.putIfAbsent(use.cache() + '\0' + use.keys().shape(false), use);
+      if (first != null && !first.keys().shape(true).equals(use.keys().shape(true))) {
+        problems.add(mixedKinds(use, first));
+      }
+    }
+  }
+
+  private static String mixedKinds(KeyUse use, KeyUse first) {
+    return
+        use.id()
+            + ": "
+            + use.annotation()
+            + " expands to "
+            + use.keys().shape(true)
+            + " in cache \""
+            + use.cache()
+            + "\", where "
+            + first.id()
+            + " expands the same template to "
+            + first.keys().shape(true)
+            + "; a String parameter appears as its text and any other type in its canonical"
+            + " encoding, so the two never make the same key: declare the parameters with the"
+            + " same type";
   }
 
   /** Returns {@code UserRepository.find(String,int)}: how keys and messages name a method. */
@@ -78,7 +116,8 @@ public final class AsideProxyFactory {
       Object target,
       Method method,
       Map<String, MultiLevelCache<String, ?>> caches,
-      List<String> problems) {
+      List<String> problems,
+      List<KeyUse> templates) {
     Cached cached = method.getAnnotation(Cached.class);
     CacheEvict evict = method.getAnnotation(CacheEvict.class);
     String id = identity(type, method);
@@ -112,9 +151,9 @@ public final class AsideProxyFactory {
     }
     MethodHandler handler;
     if (cached != null) {
-      handler = parseCached(id, target, method, cached, caches, problems);
+      handler = parseCached(id, target, method, cached, caches, problems, templates);
     } else if (evict != null) {
-      handler = parseEvict(id, target, method, evict, caches, problems);
+      handler = parseEvict(id, target, method, evict, caches, problems, templates);
     } else {
       handler = args -> MethodHandler.call(method, target, args);
     }
@@ -127,7 +166,8 @@ public final class AsideProxyFactory {
       Method method,
       Cached cached,
       Map<String, MultiLevelCache<String, ?>> caches,
-      List<String> problems) {
+      List<String> problems,
+      List<KeyUse> templates) {
     int before = problems.size();
     MultiLevelCache<String, Object> cache = cache(id, "@Cached", cached.cache(), caches, problems);
     Class<?> result = method.getReturnType();
@@ -184,6 +224,10 @@ public final class AsideProxyFactory {
     if (problems.size() > before || cache == null || keys == null) {
       return null;
     }
+    if (!cached.key().isEmpty()) {
+      templates.add(
+          new KeyUse(id, "@Cached(key = \"" + cached.key() + "\")", cached.cache(), keys));
+    }
     return new CachedHandler(id, method, target, cache, keys, ttl);
   }
 
@@ -193,7 +237,8 @@ public final class AsideProxyFactory {
       Method method,
       CacheEvict evict,
       Map<String, MultiLevelCache<String, ?>> caches,
-      List<String> problems) {
+      List<String> problems,
+      List<KeyUse> templates) {
     int before = problems.size();
     MultiLevelCache<String, Object> cache =
         cache(id, "@CacheEvict", evict.cache(), caches, problems);
@@ -223,6 +268,10 @@ public final class AsideProxyFactory {
     }
     if (problems.size() > before || cache == null) {
       return null;
+    }
+    if (keys != null) {
+      templates.add(
+          new KeyUse(id, "@CacheEvict(key = \"" + evict.key() + "\")", evict.cache(), keys));
     }
     return new EvictHandler(method, target, cache, keys);
   }

@@ -315,6 +315,35 @@ public final class KeyEncoder {
   }
 
   /**
+   * Appends {@code text} as it is, with {@code \} and {@code :} escaped by {@code \}, and null as
+   * {@code \N}: what a placeholder of a {@code String} parameter expands to. The first {@code :}
+   * without a {@code \} before it ends the text, so texts joined by {@code :} can be split again,
+   * and no text appends {@code \N} (the text {@code \N} appends {@code \\N}). An unpaired
+   * surrogate becomes {@code \}{@code uXXXX}, so that distinct texts keep distinct UTF-8 bytes.
+   */
+  public static void text(StringBuilder sb, @Nullable String text) {
+    if (text == null) {
+      sb.append("\\N");
+      return;
+    }
+    for (int i = 0, n = text.length(); i < n; i++) {
+      char c = text.charAt(i);
+      if (c == '\\' || c == ':') {
+        sb.append('\\').append(c);
+      } else if (Character.isHighSurrogate(c)
+          && i + 1 < n
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
+        sb.append(c).append(text.charAt(++i));
+      } else if (Character.isSurrogate(c)) {
+        // Unpaired, it would become '?' in UTF-8 and meet the key of another text.
+        unicodeEscape(sb, c);
+      } else {
+        sb.append(c);
+      }
+    }
+  }
+
+  /**
    * Quotes {@code s}: the quote character and '\' are escaped with '\', and control characters and
    * unpaired surrogates become {@code \\uXXXX}, so that the key is valid Unicode and its UTF-8
    * bytes (as a remote tier stores them) are as distinct as the strings were.

@@ -9,9 +9,15 @@ import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Makes the cache key of one method call: literal text and arguments in their canonical encoding.
- * Either the default key ({@code Type.method(ParamTypes)} then {@code :} and each argument) or the
- * expansion of a key template ({@code "{0}:{1}"}). Immutable and thread-safe.
+ * Makes the cache key of one method call: literal text and the arguments, each parameter declared
+ * {@code String} as its text ({@link KeyEncoder#text}), any other in its canonical encoding. Either
+ * the default key ({@code Type.method(ParamTypes)} then {@code :} and each argument) or the
+ * expansion of a key template ({@code "user:{0}"}).
+ *
+ * <p>Why the key stays one-to-one with the arguments: a text contains no {@code :} without a
+ * {@code \} before it and a canonical encoding is self-delimiting, and a template puts text with
+ * a {@code :} and no {@code \} between any two placeholders, so each argument's expansion can be
+ * found again. Immutable and thread-safe.
  */
 final class KeyFunction {
 
@@ -21,12 +27,20 @@ final class KeyFunction {
   /** Each element is a literal {@code String} or the {@code Integer} index of an argument. */
   private final Object[] segments;
 
+  /** Per parameter: declared {@code String}, so expanded as text. */
+  private final boolean[] text;
+
   private final int expectedLength;
 
   private KeyFunction(String method, Method javaMethod, List<Object> segments) {
     this.method = method;
     this.parameters = javaMethod.getParameters();
     this.segments = segments.toArray();
+    Class<?>[] types = javaMethod.getParameterTypes();
+    this.text = new boolean[types.length];
+    for (int i = 0; i < types.length; i++) {
+      text[i] = types[i] == String.class;
+    }
     int length = 0;
     for (Object segment : segments) {
       length += segment instanceof String s ? s.length() : 16;
@@ -61,7 +75,7 @@ final class KeyFunction {
     List<Object> segments = new ArrayList<>();
     StringBuilder literal = new StringBuilder();
     int before = problems.size();
-    boolean lastWasPlaceholder = false;
+    int placeholders = 0;
     for (int i = 0; i < template.length(); i++) {
       char c = template.charAt(i);
       if (c == '}') {
@@ -72,9 +86,17 @@ final class KeyFunction {
                 + " that closes no placeholder; placeholders are written {0}, {1}, ...");
         break;
       }
+      if (c == '\\') {
+        problems.add(
+            annotation
+                + " has a '\\' at index "
+                + i
+                + "; a template cannot hold one, since '\\' escapes ':' in the text of String"
+                + " arguments");
+        break;
+      }
       if (c != '{') {
         literal.append(c);
-        lastWasPlaceholder = false;
         continue;
       }
       int close = template.indexOf('}', i);
@@ -102,11 +124,14 @@ final class KeyFunction {
                         : parameterCount + " parameters ({0} to {" + (parameterCount - 1) + "})"));
         break;
       }
-      if (lastWasPlaceholder) {
+      if (placeholders > 0 && literal.indexOf(":") < 0) {
         problems.add(
             annotation
-                + " has two placeholders with nothing between them; separate them, e.g."
-                + " \"{0}:{1}\", so that different arguments cannot make the same key");
+                + (literal.length() == 0
+                    ? " has two placeholders with nothing between them"
+                    : " separates two placeholders by \"" + literal + "\", which holds no ':'")
+                + "; put text holding a ':' between them, e.g. \"{0}:{1}\", so that different"
+                + " arguments cannot make the same key");
         break;
       }
       if (literal.length() > 0) {
@@ -114,7 +139,7 @@ final class KeyFunction {
         literal.setLength(0);
       }
       segments.add(index);
-      lastWasPlaceholder = true;
+      placeholders++;
       i = close;
     }
     if (problems.size() > before) {
@@ -124,6 +149,23 @@ final class KeyFunction {
       segments.add(literal.toString());
     }
     return new KeyFunction(identity, javaMethod, segments);
+  }
+
+  /**
+   * Returns the template with each placeholder written {@code {}}, or, with {@code kinds}, as
+   * {@code {String}} for a parameter expanded as text and {@code {value}} for any other: two key
+   * functions with one shape but different kinds never make the same key from the same argument.
+   */
+  String shape(boolean kinds) {
+    StringBuilder sb = new StringBuilder(expectedLength);
+    for (Object segment : segments) {
+      if (segment instanceof String literal) {
+        sb.append(literal);
+      } else {
+        sb.append(!kinds ? "{}" : text[(Integer) segment] ? "{String}" : "{value}");
+      }
+    }
+    return sb.toString();
   }
 
   /** Returns the indexes of the parameters that make up the key, in ascending order. */
@@ -151,6 +193,10 @@ final class KeyFunction {
         continue;
       }
       int index = (Integer) segment;
+      if (text[index]) {
+        KeyEncoder.text(sb, (String) args[index]);
+        continue;
+      }
       try {
         KeyEncoder.encode(sb, args[index]);
       } catch (KeyEncodingException e) {
