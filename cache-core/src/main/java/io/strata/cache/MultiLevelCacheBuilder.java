@@ -333,7 +333,11 @@ public final class MultiLevelCacheBuilder<K, V> {
    * or one slow key will hold up the others. A same-thread executor runs that background work on
    * whatever thread triggers it, a tier's I/O thread included: keep it for tests. The default
    * runs at most {@code max(64, 16 × processors)} tasks at once for all caches, queueing the rest;
-   * on Java 21 or newer, {@code Executors.newVirtualThreadPerTaskExecutor()} lifts that bound.
+   * on Java 21 or newer, {@code Executors.newVirtualThreadPerTaskExecutor()} lifts that bound
+   * (Strata blocks no virtual thread while pinned to its carrier: checked on Java 25 with JFR's
+   * {@code jdk.VirtualThreadPinned} events). The default stays a bounded platform pool, which
+   * caps how many loads reach the source at once, and on Java 21 to 23 a loader that blocks
+   * inside {@code synchronized} would pin a virtual thread's carrier.
    */
   public MultiLevelCacheBuilder<K, V> executor(Executor executor) {
     Objects.requireNonNull(executor, "executor");
