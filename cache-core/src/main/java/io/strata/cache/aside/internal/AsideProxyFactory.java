@@ -147,7 +147,10 @@ public final class AsideProxyFactory {
           id
               + ": cannot be called on the target reflectively; make "
               + type.getName()
-              + " public in an exported package, or open its package to io.strata.cache.core");
+              + " public, and on the module path export its package to io.strata.cache.core"
+              + " (module-info: exports "
+              + type.getPackageName()
+              + " to io.strata.cache.core;)");
     }
     MethodHandler handler;
     if (cached != null) {

@@ -134,7 +134,8 @@ public final class Jackson3Codec<V> implements Codec<V> {
               + " as JSON "
               + type.toCanonical()
               + ": "
-              + detail(e),
+              + detail(e)
+              + ModuleAccess.hint(value.getClass(), ObjectMapper.class.getModule()),
           e);
     }
     if (maxDocumentLength >= 0 && bytes.length > maxDocumentLength) {
@@ -163,7 +164,8 @@ public final class Jackson3Codec<V> implements Codec<V> {
               + " bytes as JSON "
               + type.toCanonical()
               + ": "
-              + detail(e),
+              + detail(e)
+              + ModuleAccess.hint(type.getRawClass(), ObjectMapper.class.getModule()),
           e);
     }
     if (value == null) {

@@ -127,7 +127,8 @@ public final class JacksonCodec<V> implements Codec<V> {
               + " as JSON "
               + type.toCanonical()
               + ": "
-              + detail(e),
+              + detail(e)
+              + ModuleAccess.hint(value.getClass(), ObjectMapper.class.getModule()),
           e);
     }
     if (maxDocumentLength >= 0 && bytes.length > maxDocumentLength) {
@@ -156,7 +157,8 @@ public final class JacksonCodec<V> implements Codec<V> {
               + " bytes as JSON "
               + type.toCanonical()
               + ": "
-              + detail(e),
+              + detail(e)
+              + ModuleAccess.hint(type.getRawClass(), ObjectMapper.class.getModule()),
           e);
     }
     if (value == null) {

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import javax.tools.JavaCompiler;
@@ -28,9 +29,12 @@ class ModulePathIT {
   /** The library jars (or class directories) and what they need at run time. */
   private static final Pattern ON_MODULE_PATH =
       Pattern.compile(
-          ".*(cache-core|cache-redis|cache-loader-http|cache-metrics|caffeine|slf4j-api|jspecify"
-              + "|lettuce-core|netty-|reactor-core|reactive-streams|micrometer-core"
-              + "|micrometer-commons|micrometer-observation|HdrHistogram|LatencyUtils).*");
+          ".*(cache-core|cache-redis|cache-loader-http|cache-metrics|cache-testkit|caffeine"
+              + "|slf4j-api|jspecify|lettuce-core|netty-|reactor-core|reactive-streams"
+              + "|micrometer-core|micrometer-commons|micrometer-observation|HdrHistogram"
+              + "|LatencyUtils|jackson-databind|jackson-core|jackson-annotations"
+              + "|junit-jupiter-api|junit-platform-commons|opentest4j|apiguardian|assertj-core"
+              + "|byte-buddy).*");
 
   @TempDir Path work;
 
@@ -83,6 +87,81 @@ class ModulePathIT {
       }
       """;
 
+  /**
+   * A consumer of the decorator, the JSON codec and the test kit, with the two grants the README
+   * says the module path needs: its repository interface exported to Strata's core, its value
+   * class open to Jackson.
+   */
+  private static final String ADOPTER_MODULE_INFO =
+      """
+      module strata.adopter {
+        requires io.strata.cache.core;
+        requires io.strata.cache.testkit;
+        requires com.fasterxml.jackson.databind;
+        exports adopter.repository to io.strata.cache.core;
+        opens adopter.values to com.fasterxml.jackson.databind;
+      }
+      """;
+
+  private static final Map<String, String> ADOPTER =
+      Map.of(
+          "adopter/values/Book.java",
+          """
+          package adopter.values;
+
+          public record Book(String isbn, String title) {}
+          """,
+          "adopter/repository/Books.java",
+          """
+          package adopter.repository;
+
+          import adopter.values.Book;
+          import io.strata.cache.aside.Cached;
+
+          public interface Books {
+            @Cached(cache = "books", key = "book:{0}")
+            Book find(String isbn);
+          }
+          """,
+          "adopter/Main.java",
+          """
+          package adopter;
+
+          import adopter.repository.Books;
+          import adopter.values.Book;
+          import io.strata.cache.MultiLevelCache;
+          import io.strata.cache.aside.CacheAside;
+          import io.strata.cache.codec.Codec;
+          import io.strata.cache.testkit.InMemoryTier;
+          import java.util.concurrent.atomic.AtomicInteger;
+
+          public final class Main {
+            public static void main(String[] args) throws Exception {
+              Codec<Book> codec = Codec.json(Book.class);
+              AtomicInteger calls = new AtomicInteger();
+              try (MultiLevelCache<String, Book> books =
+                  MultiLevelCache.<String, Book>builder("books")
+                      .tier(InMemoryTier.factory("shared", new InMemoryTier.Store(), codec))
+                      .build()) {
+                Books repository =
+                    CacheAside.builder(Books.class, isbn -> {
+                          calls.incrementAndGet();
+                          return new Book(isbn, "title of " + isbn);
+                        })
+                        .cache(books)
+                        .build();
+                repository.find("42");
+                System.out.println(repository.find("42"));
+                System.out.println("calls " + calls.get());
+                System.out.println("cached under book:42 " + (books.getIfPresent("book:42") != null));
+              }
+              byte[] json = codec.encode(new Book("1", "t"));
+              System.out.println(new String(json, "UTF-8"));
+              System.out.println(codec.decode(json));
+            }
+          }
+          """);
+
   /** Compiles the module under {@code sources}; returns the compiler's errors, empty if none. */
   private static String compile(Path sources, Path out, String modulePath) throws IOException {
     JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
@@ -132,6 +211,94 @@ class ModulePathIT {
             "io.strata.cache.http",
             "io.strata.cache.metrics",
             "io.strata.cache.core");
+  }
+
+  private Path sources(String name, String moduleInfo, Map<String, String> files)
+      throws IOException {
+    Path root = Files.createDirectories(work.resolve(name));
+    Files.writeString(root.resolve("module-info.java"), moduleInfo);
+    for (Map.Entry<String, String> file : files.entrySet()) {
+      Path path = root.resolve(file.getKey());
+      Files.createDirectories(path.getParent());
+      Files.writeString(path, file.getValue());
+    }
+    return root;
+  }
+
+  /** Runs {@code module/mainClass} on the module path; returns its output lines. */
+  private static List<String> run(Path out, String modulePath, String main) throws Exception {
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    Process run =
+        new ProcessBuilder(
+                java.toString(), "--module-path", out + File.pathSeparator + modulePath, "-m", main)
+            .redirectErrorStream(true)
+            .start();
+    String output = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(run.exitValue()).as(output).isZero();
+    return Arrays.asList(output.split("\\R"));
+  }
+
+  @Test
+  void anAdopterModule_usesTheDecoratorTheJsonCodecAndTheTestKit_withTheGrantsTheReadmeNames()
+      throws Exception {
+    String modulePath = modulePath();
+    Path out = work.resolve("adopter-out");
+
+    assertThat(compile(sources("adopter", ADOPTER_MODULE_INFO, ADOPTER), out, modulePath))
+        .isEmpty();
+
+    assertThat(run(out, modulePath, "strata.adopter/adopter.Main"))
+        .containsSubsequence(
+            "Book[isbn=42, title=title of 42]",
+            "calls 1",
+            "cached under book:42 true",
+            "{\"isbn\":\"1\",\"title\":\"t\"}",
+            "Book[isbn=1, title=t]");
+  }
+
+  /** Compiles the adopter without {@code grant} and runs it; returns what it printed. */
+  private String runWithout(String grant, String name) throws Exception {
+    String modulePath = modulePath();
+    Path out = work.resolve(name + "-out");
+    assertThat(ADOPTER_MODULE_INFO).contains(grant);
+    String moduleInfo = ADOPTER_MODULE_INFO.replace(grant, "");
+    assertThat(compile(sources(name, moduleInfo, ADOPTER), out, modulePath)).isEmpty();
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    Process run =
+        new ProcessBuilder(
+                java.toString(),
+                "--module-path",
+                out + File.pathSeparator + modulePath,
+                "-m",
+                "strata.adopter/adopter.Main")
+            .redirectErrorStream(true)
+            .start();
+    String output = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(run.exitValue()).as(output).isNotZero();
+    return output;
+  }
+
+  @Test
+  void withoutTheExport_theDecoratorSaysWhatToExport() throws Exception {
+    assertThat(runWithout("exports adopter.repository to io.strata.cache.core;", "no-export"))
+        .contains(
+            "Books.find(String): cannot be called on the target reflectively; make"
+                + " adopter.repository.Books public, and on the module path export its package"
+                + " to io.strata.cache.core (module-info: exports adopter.repository to"
+                + " io.strata.cache.core;)");
+  }
+
+  @Test
+  void withoutTheOpens_theJsonCodecSaysWhatToOpen() throws Exception {
+    String output =
+        runWithout("opens adopter.values to com.fasterxml.jackson.databind;", "no-opens");
+    assertThat(output)
+        .contains("cannot encode a adopter.values.Book as JSON")
+        .contains(
+            "on the module path, open its package to Jackson (module-info: opens adopter.values"
+                + " to com.fasterxml.jackson.databind;)");
   }
 
   @Test
