@@ -190,21 +190,10 @@ class ModulePathIT {
 
     assertThat(compile(sources("src", MODULE_INFO, MAIN), out, modulePath)).isEmpty();
 
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    Process run =
-        new ProcessBuilder(
-                java.toString(),
-                "--module-path",
-                out + File.pathSeparator + modulePath,
-                "-m",
-                "strata.consumer/consumer.Main")
-            .redirectErrorStream(true)
-            .start();
-    String output = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(run.exitValue()).as(output).isZero();
-    assertThat(Arrays.asList(output.split("\\R")))
-        .as(output)
+    Launched run = launch(out, modulePath, "strata.consumer/consumer.Main");
+    assertThat(run.exitStatus()).as(run.output()).isZero();
+    assertThat(run.lines())
+        .as(run.output())
         .containsSubsequence(
             "loaded-k",
             "io.strata.cache.redis",
@@ -225,8 +214,15 @@ class ModulePathIT {
     return root;
   }
 
-  /** Runs {@code module/mainClass} on the module path; returns its output lines. */
-  private static List<String> run(Path out, String modulePath, String main) throws Exception {
+  /** What a program run on the module path printed (out and err), and its exit status. */
+  private record Launched(int exitStatus, String output) {
+    List<String> lines() {
+      return Arrays.asList(output.split("\\R"));
+    }
+  }
+
+  /** Runs {@code main} ({@code module/class}) with {@code out} and the library on the module path. */
+  private static Launched launch(Path out, String modulePath, String main) throws Exception {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Process run =
         new ProcessBuilder(
@@ -234,9 +230,8 @@ class ModulePathIT {
             .redirectErrorStream(true)
             .start();
     String output = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(run.exitValue()).as(output).isZero();
-    return Arrays.asList(output.split("\\R"));
+    assertThat(run.waitFor(60, TimeUnit.SECONDS)).as(output).isTrue();
+    return new Launched(run.exitValue(), output);
   }
 
   @Test
@@ -248,7 +243,9 @@ class ModulePathIT {
     assertThat(compile(sources("adopter", ADOPTER_MODULE_INFO, ADOPTER), out, modulePath))
         .isEmpty();
 
-    assertThat(run(out, modulePath, "strata.adopter/adopter.Main"))
+    Launched run = launch(out, modulePath, "strata.adopter/adopter.Main");
+    assertThat(run.exitStatus()).as(run.output()).isZero();
+    assertThat(run.lines())
         .containsSubsequence(
             "Book[isbn=42, title=title of 42]",
             "calls 1",
@@ -264,20 +261,9 @@ class ModulePathIT {
     assertThat(ADOPTER_MODULE_INFO).contains(grant);
     String moduleInfo = ADOPTER_MODULE_INFO.replace(grant, "");
     assertThat(compile(sources(name, moduleInfo, ADOPTER), out, modulePath)).isEmpty();
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    Process run =
-        new ProcessBuilder(
-                java.toString(),
-                "--module-path",
-                out + File.pathSeparator + modulePath,
-                "-m",
-                "strata.adopter/adopter.Main")
-            .redirectErrorStream(true)
-            .start();
-    String output = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(run.exitValue()).as(output).isNotZero();
-    return output;
+    Launched run = launch(out, modulePath, "strata.adopter/adopter.Main");
+    assertThat(run.exitStatus()).as(run.output()).isNotZero();
+    return run.output();
   }
 
   @Test
