@@ -135,7 +135,7 @@ public final class Jackson3Codec<V> implements Codec<V> {
               + type.toCanonical()
               + ": "
               + detail(e)
-              + ModuleAccess.hint(value.getClass(), ObjectMapper.class.getModule()),
+              + ModuleAccess.hint(e, value.getClass(), ObjectMapper.class.getModule()),
           e);
     }
     if (maxDocumentLength >= 0 && bytes.length > maxDocumentLength) {
@@ -165,7 +165,7 @@ public final class Jackson3Codec<V> implements Codec<V> {
               + type.toCanonical()
               + ": "
               + detail(e)
-              + ModuleAccess.hint(type.getRawClass(), ObjectMapper.class.getModule()),
+              + ModuleAccess.hint(e, type.getRawClass(), ObjectMapper.class.getModule()),
           e);
     }
     if (value == null) {

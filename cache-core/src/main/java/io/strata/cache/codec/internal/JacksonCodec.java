@@ -128,7 +128,7 @@ public final class JacksonCodec<V> implements Codec<V> {
               + type.toCanonical()
               + ": "
               + detail(e)
-              + ModuleAccess.hint(value.getClass(), ObjectMapper.class.getModule()),
+              + ModuleAccess.hint(e, value.getClass(), ObjectMapper.class.getModule()),
           e);
     }
     if (maxDocumentLength >= 0 && bytes.length > maxDocumentLength) {
@@ -158,7 +158,7 @@ public final class JacksonCodec<V> implements Codec<V> {
               + type.toCanonical()
               + ": "
               + detail(e)
-              + ModuleAccess.hint(type.getRawClass(), ObjectMapper.class.getModule()),
+              + ModuleAccess.hint(e, type.getRawClass(), ObjectMapper.class.getModule()),
           e);
     }
     if (value == null) {
