@@ -79,11 +79,9 @@ public final class DefaultMultiLevelCache<K, V>
             settings.localTtl(),
             mode::localCapNanos,
             ticker,
-            settings.executor(),
             observers);
     LocalAdmission<K> admission =
-        new LocalAdmission<>(
-            settings.localAdmissionReads(), settings.maximumSize(), settings.executor());
+        new LocalAdmission<>(settings.localAdmissionReads(), settings.maximumSize());
     EntryFactory<K, V> entries = new EntryFactory<>(settings);
     this.guard = new FillGuard<>(local, lower, admission, observers, mode);
     this.walk = new TierWalk<>(lower, guard, ticker, observers);

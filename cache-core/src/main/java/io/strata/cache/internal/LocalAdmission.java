@@ -2,7 +2,6 @@ package io.strata.cache.internal;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
@@ -16,11 +15,15 @@ final class LocalAdmission<K> {
   private final int reads;
   private final @Nullable Cache<K, AtomicInteger> counts;
 
-  LocalAdmission(int reads, long maximumKeys, Executor executor) {
+  LocalAdmission(int reads, long maximumKeys) {
     this.reads = reads;
+    // Maintenance on the calling thread, as in the local tier (see LocalTier).
     this.counts =
         reads > 1
-            ? Caffeine.newBuilder().maximumSize(Math.max(1_000, maximumKeys)).executor(executor).build()
+            ? Caffeine.newBuilder()
+                .maximumSize(Math.max(1_000, maximumKeys))
+                .executor(Runnable::run)
+                .build()
             : null;
   }
 

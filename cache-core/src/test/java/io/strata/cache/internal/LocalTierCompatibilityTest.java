@@ -10,6 +10,6 @@ class LocalTierCompatibilityTest extends CacheTierCompatibilityKit {
   @Override
   protected CacheTier<String, String> createTier(TierContext<String> context) {
     return new LocalTier<>(
-        1_000, -1, null, -1, null, () -> Long.MAX_VALUE, context.ticker(), Runnable::run, CacheObserver.NONE);
+        1_000, -1, null, -1, null, () -> Long.MAX_VALUE, context.ticker(), CacheObserver.NONE);
   }
 }
