@@ -254,6 +254,26 @@ class StrataCacheAutoConfigurationTest {
   }
 
   @Test
+  void redis_blankStrataUrl_asFromAnUnsetPlaceholder_isUnset() {
+    // strata.cache.redis.url=${REDIS_URL:} without REDIS_URL: no Redis, and Boot's settings win.
+    runner
+        .withPropertyValues("strata.cache.redis.url=")
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          assertThat(context).doesNotHaveBean(RedisCacheClient.class);
+        });
+    runner
+        .withPropertyValues(
+            "strata.cache.redis.url= ",
+            "spring.data.redis.url=redis://127.0.0.1:2",
+            "strata.cache.defaults.value-type=java.lang.String")
+        .run(
+            context ->
+                assertThat(context.getBean(RedisCacheClient.class).options().toString())
+                    .contains(":2"));
+  }
+
+  @Test
   void redis_disabledExplicitly_staysOff() {
     runner
         .withPropertyValues("spring.data.redis.host=127.0.0.1", "strata.cache.redis.enabled=false")

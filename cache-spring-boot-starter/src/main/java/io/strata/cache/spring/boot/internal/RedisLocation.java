@@ -65,8 +65,9 @@ public final class RedisLocation {
 
   private static RedisConnectionOptions.Builder builder(
       StrataCacheProperties.Redis strata, Binder binder) {
-    if (strata.getUrl() != null) {
-      return uri("strata.cache.redis.url", strata.getUrl());
+    String strataUrl = strata.getUrl();
+    if (strataUrl != null && !strataUrl.isBlank()) { // blank: ${REDIS_URL:} with no REDIS_URL
+      return uri("strata.cache.redis.url", strataUrl);
     }
     String url = string(binder, BOOT + "url");
     if (url != null) {
