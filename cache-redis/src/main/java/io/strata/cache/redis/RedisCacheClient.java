@@ -36,6 +36,8 @@ public final class RedisCacheClient implements AutoCloseable {
                 options.redisUris(),
                 () -> options.redisUris().get(0),
                 options.trustedCertificates(),
+                options.trustManagerFactory(),
+                options.keyManagerFactory(),
                 options.connectTimeout(),
                 options.commandTimeout(),
                 options.requestQueueSize(),

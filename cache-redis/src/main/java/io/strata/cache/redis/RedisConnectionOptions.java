@@ -8,6 +8,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.TrustManagerFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -76,6 +78,8 @@ public final class RedisConnectionOptions {
   private final @Nullable String username;
   private final char @Nullable [] password;
   private final @Nullable Path trustedCertificates;
+  private final @Nullable TrustManagerFactory trustManagerFactory;
+  private final @Nullable KeyManagerFactory keyManagerFactory;
   private final Duration connectTimeout;
   private final Duration connectionSetupTimeout;
   private final Duration commandTimeout;
@@ -91,6 +95,8 @@ public final class RedisConnectionOptions {
     this.username = builder.username;
     this.password = builder.password == null ? null : builder.password.clone();
     this.trustedCertificates = builder.trustedCertificates;
+    this.trustManagerFactory = builder.trustManagerFactory;
+    this.keyManagerFactory = builder.keyManagerFactory;
     this.connectTimeout = builder.connectTimeout;
     this.connectionSetupTimeout =
         builder.connectionSetupTimeout != null
@@ -197,6 +203,19 @@ public final class RedisConnectionOptions {
     return trustedCertificates;
   }
 
+  /**
+   * Returns the trust managers that verify the server's certificate, or null for {@link
+   * #trustedCertificates()} or the JDK's trust store.
+   */
+  public @Nullable TrustManagerFactory trustManagerFactory() {
+    return trustManagerFactory;
+  }
+
+  /** Returns the key managers of the client's own certificate (mutual TLS), or null for none. */
+  public @Nullable KeyManagerFactory keyManagerFactory() {
+    return keyManagerFactory;
+  }
+
   /** Returns whether connections use TLS. */
   public boolean isTls() {
     return uris.get(0).isSsl();
@@ -300,6 +319,8 @@ public final class RedisConnectionOptions {
     private @Nullable String username;
     private char @Nullable [] password;
     private @Nullable Path trustedCertificates;
+    private @Nullable TrustManagerFactory trustManagerFactory;
+    private @Nullable KeyManagerFactory keyManagerFactory;
     private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
     private @Nullable Duration connectionSetupTimeout;
     private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
@@ -345,15 +366,56 @@ public final class RedisConnectionOptions {
      */
     public Builder trustedCertificates(Path pemFile) {
       Objects.requireNonNull(pemFile, "pemFile");
-      if (!uris.get(0).isSsl()) {
-        throw new IllegalArgumentException(
-            "trustedCertificates applies to TLS connections; use a rediss:// URI");
+      requireTls("trustedCertificates");
+      if (trustManagerFactory != null) {
+        throw new IllegalStateException(
+            "trustManagerFactory was already set; trust comes from one of the two");
       }
       if (!Files.isReadable(pemFile)) {
         throw new IllegalArgumentException("cannot read the certificate file " + pemFile);
       }
       this.trustedCertificates = pemFile;
       return this;
+    }
+
+    /**
+     * Verifies the server's certificate with {@code trust} (for instance from a key store, or a
+     * Spring Boot SSL bundle), instead of the JDK's trust store. The host name is verified either
+     * way.
+     *
+     * @throws IllegalArgumentException if the URI is not rediss://
+     * @throws IllegalStateException if {@link #trustedCertificates} was set
+     */
+    public Builder trustManagerFactory(TrustManagerFactory trust) {
+      Objects.requireNonNull(trust, "trust");
+      requireTls("trustManagerFactory");
+      if (trustedCertificates != null) {
+        throw new IllegalStateException(
+            "trustedCertificates was already set to " + trustedCertificates
+                + "; trust comes from one of the two");
+      }
+      this.trustManagerFactory = trust;
+      return this;
+    }
+
+    /**
+     * Presents the client certificate of {@code keys} when the server asks for one (mutual TLS,
+     * {@code tls-auth-clients yes}).
+     *
+     * @throws IllegalArgumentException if the URI is not rediss://
+     */
+    public Builder keyManagerFactory(KeyManagerFactory keys) {
+      Objects.requireNonNull(keys, "keys");
+      requireTls("keyManagerFactory");
+      this.keyManagerFactory = keys;
+      return this;
+    }
+
+    private void requireTls(String option) {
+      if (!uris.get(0).isSsl()) {
+        throw new IllegalArgumentException(
+            option + " applies to TLS connections; use a rediss:// URI");
+      }
     }
 
     /** Sets the time to open a connection; default 1 s. */

@@ -6,7 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.strata.cache.MultiLevelCache;
 import io.strata.cache.redis.harness.Await;
 import io.strata.cache.redis.harness.RedisExtension;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -72,5 +78,65 @@ class RedisTlsIT {
                     .trustedCertificates(redis.tlsMaterial().caCert()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("rediss://");
+  }
+
+  @Test
+  void aTrustManagerFactory_ofTheCa_connects() throws Exception {
+    RedisConnectionOptions options =
+        RedisConnectionOptions.standalone("rediss://localhost:" + redis.server().port())
+            .trustManagerFactory(trustingTheCa())
+            .build();
+    assertThat(options.trustManagerFactory()).isNotNull();
+    try (RedisCacheClient client = RedisTierKit.connected(options);
+        MultiLevelCache<String, String> cache = RedisSecuritySupport.cacheOn(client, "tls-tmf")) {
+      cache.put("k", "over tls");
+      assertThat(redis.server().command("HGET", "strata:tls-tmf:k", "b")).isEqualTo("over tls");
+    }
+  }
+
+  @Test
+  void trustManagerFactory_andTrustedCertificates_areOneOrTheOther() throws Exception {
+    TrustManagerFactory trust = trustingTheCa();
+    String uri = "rediss://localhost:" + redis.server().port();
+    assertThatThrownBy(
+            () ->
+                RedisConnectionOptions.standalone(uri)
+                    .trustedCertificates(redis.tlsMaterial().caCert())
+                    .trustManagerFactory(trust))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("trustedCertificates was already set");
+    assertThatThrownBy(
+            () ->
+                RedisConnectionOptions.standalone(uri)
+                    .trustManagerFactory(trust)
+                    .trustedCertificates(redis.tlsMaterial().caCert()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("trustManagerFactory was already set");
+  }
+
+  @Test
+  void trustAndKeyManagerFactories_requireATlsUri() throws Exception {
+    TrustManagerFactory trust = trustingTheCa();
+    KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    assertThatThrownBy(
+            () -> RedisConnectionOptions.standalone("redis://localhost:6379").trustManagerFactory(trust))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("rediss://");
+    assertThatThrownBy(
+            () -> RedisConnectionOptions.standalone("redis://localhost:6379").keyManagerFactory(keys))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("rediss://");
+  }
+
+  private static TrustManagerFactory trustingTheCa() throws Exception {
+    KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+    store.load(null, null);
+    try (InputStream in = Files.newInputStream(redis.tlsMaterial().caCert())) {
+      store.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+    }
+    TrustManagerFactory trust =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    trust.init(store);
+    return trust;
   }
 }

@@ -56,6 +56,8 @@ public final class RedisLink implements AutoCloseable {
       List<RedisURI> uris,
       Supplier<RedisURI> uriSupplier,
       @Nullable Path trustedCertificates,
+      javax.net.ssl.@Nullable TrustManagerFactory trustManagerFactory,
+      javax.net.ssl.@Nullable KeyManagerFactory keyManagerFactory,
       Duration connectTimeout,
       Duration commandTimeout,
       int requestQueueSize,
@@ -150,13 +152,21 @@ public final class RedisLink implements AutoCloseable {
     applyTls(options, settings);
   }
 
-  /** Verifies the server's certificate against the configured PEM file, or the JDK's trust store. */
+  /**
+   * Verifies the server's certificate against the configured PEM file or trust managers, or the
+   * JDK's trust store; presents the configured client certificate, if any.
+   */
   static void applyTls(ClientOptions.Builder options, Settings settings) {
     if (settings.uris().get(0).isSsl()) {
       SslOptions.Builder ssl = SslOptions.builder().jdkSslProvider();
       Path trusted = settings.trustedCertificates();
       if (trusted != null) {
         ssl.trustManager(trusted.toFile());
+      } else if (settings.trustManagerFactory() != null) {
+        ssl.trustManager(settings.trustManagerFactory());
+      }
+      if (settings.keyManagerFactory() != null) {
+        ssl.keyManager(settings.keyManagerFactory());
       }
       options.sslOptions(ssl.build());
     }
