@@ -19,6 +19,7 @@ import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.cache.CacheManager;
 import org.springframework.cache.interceptor.CacheAspectSupport;
 import org.springframework.context.annotation.Bean;
@@ -94,8 +95,11 @@ public class StrataCacheAutoConfiguration {
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     RedisCacheClient strataRedisCacheClient(
-        StrataCacheProperties properties, Environment environment) {
-      return RedisCacheClient.create(RedisLocation.options(properties.getRedis(), environment));
+        StrataCacheProperties properties,
+        Environment environment,
+        ObjectProvider<SslBundles> sslBundles) {
+      return RedisCacheClient.create(
+          RedisLocation.options(properties.getRedis(), environment, sslBundles.getIfAvailable()));
     }
   }
 

@@ -216,7 +216,7 @@ public class StrataCacheProperties {
 
   /**
    * Where the Redis tier is. Unset fields fall back to Boot's own {@code spring.data.redis.*}
-   * (url, host, port, database, username, password, ssl.enabled, sentinel, cluster).
+   * (url, host, port, database, username, password, ssl.enabled, ssl.bundle, sentinel, cluster).
    */
   public static class Redis {
 
@@ -234,6 +234,12 @@ public class StrataCacheProperties {
 
     /** Password; overrides spring.data.redis.password. */
     private @Nullable String password;
+
+    /**
+     * Name of a Spring Boot SSL bundle (spring.ssl.bundle.*) whose trust material, and key if it
+     * has one, the TLS connections use; turns TLS on. Overrides spring.data.redis.ssl.bundle.
+     */
+    private @Nullable String sslBundle;
 
     /** Text every stored key starts with, before the cache name. */
     private String prefix = "strata:";
@@ -274,6 +280,14 @@ public class StrataCacheProperties {
 
     public void setPassword(@Nullable String password) {
       this.password = password;
+    }
+
+    public @Nullable String getSslBundle() {
+      return sslBundle;
+    }
+
+    public void setSslBundle(@Nullable String sslBundle) {
+      this.sslBundle = sslBundle;
     }
 
     public String getPrefix() {

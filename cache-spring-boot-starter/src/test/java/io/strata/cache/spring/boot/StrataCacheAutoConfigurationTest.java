@@ -18,7 +18,7 @@ import org.springframework.context.annotation.Configuration;
 
 class StrataCacheAutoConfigurationTest {
 
-  private final ApplicationContextRunner runner =
+  private ApplicationContextRunner runner =
       new ApplicationContextRunner()
           .withConfiguration(
               AutoConfigurations.of(StrataCacheAutoConfiguration.class, CacheAutoConfiguration.class))
@@ -271,6 +271,87 @@ class StrataCacheAutoConfigurationTest {
             context ->
                 assertThat(context.getBean(RedisCacheClient.class).options().toString())
                     .contains(":2"));
+  }
+
+  /** An SSL bundle "trust" of an empty trust store, as spring.ssl.bundle.* would register one. */
+  @Configuration(proxyBeanMethods = false)
+  static class SslBundleOfAnEmptyTrustStore {
+    @Bean
+    org.springframework.boot.ssl.SslBundles sslBundles() throws Exception {
+      java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+      trust.load(null, null);
+      org.springframework.boot.ssl.DefaultSslBundleRegistry registry =
+          new org.springframework.boot.ssl.DefaultSslBundleRegistry();
+      registry.registerBundle("trust", org.springframework.boot.ssl.SslBundle.of(
+          org.springframework.boot.ssl.SslStoreBundle.of(null, null, trust)));
+      return registry;
+    }
+  }
+
+  @Test
+  void redis_sslBundle_turnsTlsOn_withTheBundlesTrust() {
+    runner
+        .withUserConfiguration(SslBundleOfAnEmptyTrustStore.class)
+        .withPropertyValues(
+            "spring.data.redis.host=localhost",
+            "spring.data.redis.port=1",
+            "spring.data.redis.ssl.bundle=trust",
+            "strata.cache.defaults.value-type=java.lang.String")
+        .run(context -> {
+          io.strata.cache.redis.RedisConnectionOptions options =
+              context.getBean(RedisCacheClient.class).options();
+          assertThat(options.isTls()).isTrue();
+          assertThat(options.toString()).contains("rediss://localhost:1");
+          assertThat(options.trustManagerFactory()).isNotNull();
+          assertThat(options.keyManagerFactory()).isNull(); // the bundle has no key store
+        });
+  }
+
+  @Test
+  void redis_strataSslBundle_winsOverSpringDataRedis() {
+    runner
+        .withUserConfiguration(SslBundleOfAnEmptyTrustStore.class)
+        .withPropertyValues(
+            "spring.data.redis.url=rediss://localhost:1",
+            "spring.data.redis.ssl.bundle=missing",
+            "strata.cache.redis.ssl-bundle=trust",
+            "strata.cache.defaults.value-type=java.lang.String")
+        .run(context -> assertThat(
+            context.getBean(RedisCacheClient.class).options().trustManagerFactory()).isNotNull());
+  }
+
+  @Test
+  void redis_unknownSslBundle_failsNamingTheProperty() {
+    runner = runner.withUserConfiguration(SslBundleOfAnEmptyTrustStore.class);
+    assertStartupFails(
+        "spring.data.redis.host=localhost",
+        "spring.data.redis.ssl.bundle=nope",
+        "strata.cache.defaults.value-type=java.lang.String",
+        "spring.data.redis.ssl.bundle");
+    assertStartupFails(
+        "spring.data.redis.host=localhost",
+        "strata.cache.redis.ssl-bundle=nope",
+        "strata.cache.defaults.value-type=java.lang.String",
+        "strata.cache.redis.ssl-bundle");
+  }
+
+  @Test
+  void redis_sslBundleWithAPlaintextUrl_failsNamingTheBundle() {
+    runner = runner.withUserConfiguration(SslBundleOfAnEmptyTrustStore.class);
+    assertStartupFails(
+        "spring.data.redis.url=redis://localhost:1",
+        "spring.data.redis.ssl.bundle=trust",
+        "strata.cache.defaults.value-type=java.lang.String",
+        "spring.data.redis.ssl.bundle");
+  }
+
+  @Test
+  void redis_sslBundleWithoutSslBundlesBean_failsNamingTheProperty() {
+    assertStartupFails(
+        "spring.data.redis.host=localhost",
+        "spring.data.redis.ssl.bundle=trust",
+        "strata.cache.defaults.value-type=java.lang.String",
+        "spring.data.redis.ssl.bundle");
   }
 
   @Test

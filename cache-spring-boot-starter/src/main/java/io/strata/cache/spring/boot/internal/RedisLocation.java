@@ -3,7 +3,11 @@ package io.strata.cache.spring.boot.internal;
 import io.strata.cache.redis.RedisConnectionOptions;
 import io.strata.cache.spring.boot.StrataCacheProperties;
 import java.util.List;
+import javax.net.ssl.KeyManagerFactory;
 import org.jspecify.annotations.Nullable;
+import org.springframework.boot.ssl.NoSuchSslBundleException;
+import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
@@ -35,16 +39,34 @@ public final class RedisLocation {
   }
 
   /**
-   * Returns the connection options the settings describe.
+   * Returns the connection options the settings describe, without SSL bundles.
    *
    * @throws InvalidConfigurationPropertyValueException if they name no server or a bad one
    */
   public static RedisConnectionOptions options(
       StrataCacheProperties.Redis strata, Environment environment) {
+    return options(strata, environment, null);
+  }
+
+  /**
+   * Returns the connection options the settings describe; a named SSL bundle ({@code
+   * strata.cache.redis.ssl-bundle}, else {@code spring.data.redis.ssl.bundle}) comes from {@code
+   * bundles} and turns TLS on.
+   *
+   * @throws InvalidConfigurationPropertyValueException if they name no server or a bad one, or an
+   *     SSL bundle that {@code bundles} does not have
+   */
+  public static RedisConnectionOptions options(
+      StrataCacheProperties.Redis strata, Environment environment, @Nullable SslBundles bundles) {
     Binder binder = Binder.get(environment);
     String username = strata.getUsername() != null ? strata.getUsername() : string(binder, BOOT + "username");
     String password = strata.getPassword() != null ? strata.getPassword() : string(binder, BOOT + "password");
-    RedisConnectionOptions.Builder builder = builder(strata, binder);
+    String bundleProperty = blank(strata.getSslBundle()) ? BOOT + "ssl.bundle" : "strata.cache.redis.ssl-bundle";
+    String bundleName = blank(strata.getSslBundle()) ? string(binder, BOOT + "ssl.bundle") : strata.getSslBundle();
+    RedisConnectionOptions.Builder builder = builder(strata, binder, bundleName != null);
+    if (bundleName != null) {
+      applyBundle(builder, bundleProperty, bundleName, bundles);
+    }
     if (password != null && !password.isEmpty()) {
       if (username != null && !username.isBlank()) {
         builder.credentials(username, password.toCharArray());
@@ -63,8 +85,32 @@ public final class RedisLocation {
     return builder.build();
   }
 
+  /** Trusts what the bundle trusts and presents its key, if it has one (mutual TLS). */
+  private static void applyBundle(
+      RedisConnectionOptions.Builder builder,
+      String property,
+      String name,
+      @Nullable SslBundles bundles) {
+    if (bundles == null) {
+      throw new InvalidConfigurationPropertyValueException(property, name,
+          "no SslBundles bean to take it from (Spring Boot's SslAutoConfiguration makes one from"
+              + " spring.ssl.bundle.*)");
+    }
+    SslBundle bundle;
+    try {
+      bundle = bundles.getBundle(name);
+    } catch (NoSuchSslBundleException e) {
+      throw new InvalidConfigurationPropertyValueException(property, name, e.getMessage());
+    }
+    attempt(property, name, () -> builder.trustManagerFactory(bundle.getManagers().getTrustManagerFactory()));
+    if (bundle.getStores().getKeyStore() != null) {
+      KeyManagerFactory keys = bundle.getManagers().getKeyManagerFactory();
+      attempt(property, name, () -> builder.keyManagerFactory(keys));
+    }
+  }
+
   private static RedisConnectionOptions.Builder builder(
-      StrataCacheProperties.Redis strata, Binder binder) {
+      StrataCacheProperties.Redis strata, Binder binder, boolean sslBundle) {
     String strataUrl = strata.getUrl();
     if (strataUrl != null && !strataUrl.isBlank()) { // blank: ${REDIS_URL:} with no REDIS_URL
       return uri("strata.cache.redis.url", strataUrl);
@@ -73,7 +119,8 @@ public final class RedisLocation {
     if (url != null) {
       return uri(BOOT + "url", url);
     }
-    boolean ssl = binder.bind(BOOT + "ssl.enabled", Boolean.class).orElse(false);
+    // As in Boot: a bundle turns TLS on unless ssl.enabled says otherwise.
+    boolean ssl = binder.bind(BOOT + "ssl.enabled", Boolean.class).orElse(sslBundle);
     String scheme = ssl ? "rediss://" : "redis://";
     String master = string(binder, BOOT + "sentinel.master");
     List<String> sentinels = list(binder, BOOT + "sentinel.nodes");
@@ -82,7 +129,7 @@ public final class RedisLocation {
         throw new InvalidConfigurationPropertyValueException(
             BOOT + "sentinel.master", null, "required with " + BOOT + "sentinel.nodes");
       }
-      String[] uris = sentinels.stream().map(node -> "redis://" + node.trim()).toArray(String[]::new);
+      String[] uris = sentinels.stream().map(node -> scheme + node.trim()).toArray(String[]::new);
       return attempt(BOOT + "sentinel.nodes", sentinels,
           () -> RedisConnectionOptions.sentinel(master, uris));
     }
@@ -120,6 +167,10 @@ public final class RedisLocation {
       setter.run();
       return null;
     });
+  }
+
+  private static boolean blank(@Nullable String value) {
+    return value == null || value.isBlank();
   }
 
   private static boolean has(Binder binder, String name) {
