@@ -77,6 +77,8 @@ public final class RedisConnectionOptions {
   private final boolean uriHasPassword;
   private final @Nullable String username;
   private final char @Nullable [] password;
+  private final @Nullable String sentinelUsername;
+  private final char @Nullable [] sentinelPassword;
   private final @Nullable Path trustedCertificates;
   private final @Nullable TrustManagerFactory trustManagerFactory;
   private final @Nullable KeyManagerFactory keyManagerFactory;
@@ -94,6 +96,9 @@ public final class RedisConnectionOptions {
     this.uriHasPassword = builder.uriHasPassword;
     this.username = builder.username;
     this.password = builder.password == null ? null : builder.password.clone();
+    this.sentinelUsername = builder.sentinelUsername;
+    this.sentinelPassword =
+        builder.sentinelPassword == null ? null : builder.sentinelPassword.clone();
     this.trustedCertificates = builder.trustedCertificates;
     this.trustManagerFactory = builder.trustManagerFactory;
     this.keyManagerFactory = builder.keyManagerFactory;
@@ -136,7 +141,7 @@ public final class RedisConnectionOptions {
   /**
    * Starts options for the master named {@code masterId}, found through the Sentinels at {@code
    * sentinelUris} (redis:// URIs of the Sentinels; credentials set on the builder apply to the
-   * data nodes).
+   * data nodes, {@link Builder#sentinelCredentials} to the Sentinels).
    *
    * @throws IllegalArgumentException if the master id is blank, no URI is given or one is invalid
    */
@@ -246,6 +251,15 @@ public final class RedisConnectionOptions {
     if (uri.isSsl()) {
       uri.setVerifyPeer(io.lettuce.core.SslVerifyMode.FULL);
     }
+    if (sentinelPassword != null) {
+      // The Sentinels' own login, distinct from the data nodes' (Lettuce authenticates to each
+      // Sentinel with its URI's credentials).
+      for (RedisURI sentinel : uri.getSentinels()) {
+        sentinel.setCredentialsProvider(
+            io.lettuce.core.RedisCredentialsProvider.from(
+                () -> io.lettuce.core.RedisCredentials.just(sentinelUsername, sentinelPassword)));
+      }
+    }
     return uri;
   }
 
@@ -263,6 +277,10 @@ public final class RedisConnectionOptions {
         .append(username == null ? "-" : username)
         .append(", password=")
         .append(password == null && !uriHasPassword ? "-" : "***")
+        .append(topology == Topology.SENTINEL
+            ? ", sentinelUsername=" + (sentinelUsername == null ? "-" : sentinelUsername)
+                + ", sentinelPassword=" + (sentinelPassword == null ? "-" : "***")
+            : "")
         .append(", connectTimeout=")
         .append(connectTimeout)
         .append(", connectionSetupTimeout=")
@@ -318,6 +336,8 @@ public final class RedisConnectionOptions {
     private final boolean uriHasPassword;
     private @Nullable String username;
     private char @Nullable [] password;
+    private @Nullable String sentinelUsername;
+    private char @Nullable [] sentinelPassword;
     private @Nullable Path trustedCertificates;
     private @Nullable TrustManagerFactory trustManagerFactory;
     private @Nullable KeyManagerFactory keyManagerFactory;
@@ -356,6 +376,46 @@ public final class RedisConnectionOptions {
       this.username = null;
       this.password = Objects.requireNonNull(password, "password").clone();
       return this;
+    }
+
+    /**
+     * Authenticates to the Sentinels (not the data nodes, see {@link #credentials}) with ACL
+     * {@code username} and {@code password}, overriding what their URIs say. The array is copied.
+     *
+     * @throws IllegalArgumentException if these options are not for Sentinel, or the user name
+     *     is blank
+     */
+    public Builder sentinelCredentials(String username, char[] password) {
+      Objects.requireNonNull(username, "username");
+      requireSentinel("sentinelCredentials");
+      if (username.isBlank()) {
+        throw new IllegalArgumentException(
+            "username must not be blank; use sentinelPassword(...) alone");
+      }
+      this.sentinelUsername = username;
+      this.sentinelPassword = Objects.requireNonNull(password, "password").clone();
+      return this;
+    }
+
+    /**
+     * Authenticates to the Sentinels (not the data nodes) with {@code password} only (the
+     * Sentinels' requirepass).
+     *
+     * @throws IllegalArgumentException if these options are not for Sentinel
+     */
+    public Builder sentinelPassword(char[] password) {
+      requireSentinel("sentinelPassword");
+      this.sentinelUsername = null;
+      this.sentinelPassword = Objects.requireNonNull(password, "password").clone();
+      return this;
+    }
+
+    private void requireSentinel(String option) {
+      if (topology != Topology.SENTINEL) {
+        throw new IllegalArgumentException(
+            option + " applies to Sentinel, but these options are " + topology
+                + "; use RedisConnectionOptions.sentinel(masterId, uris...)");
+      }
     }
 
     /**
