@@ -355,6 +355,49 @@ class StrataCacheAutoConfigurationTest {
   }
 
   @Test
+  void redis_sentinelPasswordAndUsername_goToTheSentinels_apartFromTheDataPassword() {
+    runner
+        .withPropertyValues(
+            "spring.data.redis.sentinel.master=mymaster",
+            "spring.data.redis.sentinel.nodes=127.0.0.1:1",
+            "spring.data.redis.password=data",
+            "spring.data.redis.sentinel.username=watcher",
+            "spring.data.redis.sentinel.password=guard",
+            "strata.cache.defaults.value-type=java.lang.String")
+        .run(context -> {
+          String options = context.getBean(RedisCacheClient.class).options().toString();
+          assertThat(options)
+              .contains("SENTINEL")
+              .contains("password=***")
+              .contains("sentinelUsername=watcher")
+              .contains("sentinelPassword=***")
+              .doesNotContain("guard")
+              .doesNotContain("data,");
+        });
+  }
+
+  @Test
+  void redis_sentinelPassword_withoutSentinel_isIgnored() {
+    runner
+        .withPropertyValues(
+            "spring.data.redis.url=redis://127.0.0.1:1",
+            "spring.data.redis.sentinel.password=guard",
+            "strata.cache.defaults.value-type=java.lang.String")
+        .run(context -> assertThat(context.getBean(RedisCacheClient.class).options().toString())
+            .doesNotContain("sentinelPassword"));
+  }
+
+  @Test
+  void redis_sentinelUsernameWithoutPassword_failsNamingTheProperty() {
+    assertStartupFails(
+        "spring.data.redis.sentinel.master=mymaster",
+        "spring.data.redis.sentinel.nodes=127.0.0.1:1",
+        "spring.data.redis.sentinel.username=watcher",
+        "strata.cache.defaults.value-type=java.lang.String",
+        "spring.data.redis.sentinel.username");
+  }
+
+  @Test
   void redis_disabledExplicitly_staysOff() {
     runner
         .withPropertyValues("spring.data.redis.host=127.0.0.1", "strata.cache.redis.enabled=false")

@@ -74,6 +74,17 @@ public final class RedisLocation {
         builder.password(password.toCharArray());
       }
     }
+    String sentinelPassword = string(binder, BOOT + "sentinel.password");
+    String sentinelUsername = string(binder, BOOT + "sentinel.username");
+    if (sentinelPassword != null && usesSentinel(strata, binder)) {
+      // The Sentinels' own login, distinct from the data nodes' password above.
+      attempt(BOOT + "sentinel.password", "******", () -> sentinelUsername != null
+          ? builder.sentinelCredentials(sentinelUsername, sentinelPassword.toCharArray())
+          : builder.sentinelPassword(sentinelPassword.toCharArray()));
+    } else if (sentinelUsername != null && sentinelPassword == null) {
+      throw new InvalidConfigurationPropertyValueException(
+          BOOT + "sentinel.username", sentinelUsername, "needs " + BOOT + "sentinel.password");
+    }
     if (strata.getCommandTimeout() != null) {
       apply("strata.cache.redis.command-timeout", strata.getCommandTimeout(),
           () -> builder.commandTimeout(strata.getCommandTimeout()));
@@ -167,6 +178,13 @@ public final class RedisLocation {
       setter.run();
       return null;
     });
+  }
+
+  /** Returns whether {@link #builder} finds Redis through Sentinel (no url set, sentinel nodes). */
+  private static boolean usesSentinel(StrataCacheProperties.Redis strata, Binder binder) {
+    return blank(strata.getUrl())
+        && string(binder, BOOT + "url") == null
+        && !list(binder, BOOT + "sentinel.nodes").isEmpty();
   }
 
   private static boolean blank(@Nullable String value) {
