@@ -1,14 +1,19 @@
 package io.strata.cache.spring.boot;
 
+import io.strata.cache.MultiLevelCacheBuilder;
 import io.strata.cache.redis.RedisCacheClient;
 import io.strata.cache.spring.CacheKeyConverter;
 import io.strata.cache.spring.StrataCacheManager;
+import io.strata.cache.spring.StrataCacheSpec;
+import io.strata.cache.spring.boot.internal.BootCacheManagerCustomizers;
 import io.strata.cache.spring.boot.internal.PropertiesCacheSpec;
 import io.strata.cache.spring.boot.internal.RedisLocation;
+import java.time.Duration;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -38,7 +43,10 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
  * CacheManager} (nor a {@code cacheResolver}) of its own, {@code strata.cache.enabled} is not
  * false, and {@code spring.cache.type} is not set: setting it hands the choice back to Boot's own
  * cache auto-configuration. Runs before Boot's, so Boot's backs off. A {@link CacheKeyConverter}
- * bean replaces the default key conversion.
+ * bean replaces the default key conversion; {@link StrataCacheManagerBuilderCustomizer} beans
+ * adjust the manager's builder, {@link StrataCacheBuilderCustomizer} beans each cache's builder,
+ * and Boot's own {@code CacheManagerCustomizer<StrataCacheManager>} beans the built manager, as
+ * Boot applies them to the managers it makes.
  */
 @AutoConfiguration(beforeName = "org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration")
 @ConditionalOnClass({CacheManager.class, StrataCacheManager.class})
@@ -55,13 +63,32 @@ public class StrataCacheAutoConfiguration {
       StrataCacheProperties properties,
       ObjectProvider<RedisCacheClient> redis,
       ObjectProvider<CacheKeyConverter> keyConverter,
+      ObjectProvider<StrataCacheManagerBuilderCustomizer> managerCustomizers,
+      ObjectProvider<StrataCacheBuilderCustomizer> cacheCustomizers,
       Environment environment,
       BeanFactory beanFactory) {
     PropertiesCacheSpec spec =
         new PropertiesCacheSpec(properties, redis.getIfAvailable(), jsonMapper(beanFactory));
     spec.validate();
+    List<StrataCacheBuilderCustomizer> perCache = cacheCustomizers.orderedStream().toList();
+    StrataCacheSpec customized =
+        perCache.isEmpty()
+            ? spec
+            : new StrataCacheSpec() {
+                @Override
+                public MultiLevelCacheBuilder<String, Object> builder(String name) {
+                  MultiLevelCacheBuilder<String, Object> builder = spec.builder(name);
+                  perCache.forEach(customizer -> customizer.customize(name, builder));
+                  return builder;
+                }
+
+                @Override
+                public @Nullable Duration nullValueTtl(String name) {
+                  return spec.nullValueTtl(name);
+                }
+              };
     StrataCacheManager.Builder builder =
-        StrataCacheManager.builder(spec).allowNullValues(properties.isAllowNullValues());
+        StrataCacheManager.builder(customized).allowNullValues(properties.isAllowNullValues());
     keyConverter.ifUnique(builder::keyConverter);
     List<String> names = properties.getCacheNames();
     if (names.isEmpty()) {
@@ -74,7 +101,17 @@ public class StrataCacheAutoConfiguration {
     if (!names.isEmpty()) {
       builder.cacheNames(names);
     }
-    return builder.build();
+    managerCustomizers.orderedStream().forEach(customizer -> customizer.customize(builder));
+    StrataCacheManager manager = builder.build();
+    ClassLoader classLoader =
+        beanFactory instanceof ConfigurableBeanFactory configurable
+                && configurable.getBeanClassLoader() != null
+            ? configurable.getBeanClassLoader()
+            : StrataCacheAutoConfiguration.class.getClassLoader();
+    if (BootCacheManagerCustomizers.present(classLoader)) {
+      BootCacheManagerCustomizers.apply(beanFactory, manager);
+    }
+    return manager;
   }
 
   private static @Nullable Object jsonMapper(BeanFactory beanFactory) {
