@@ -57,6 +57,10 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
 @EnableConfigurationProperties(StrataCacheProperties.class)
 public class StrataCacheAutoConfiguration {
 
+  /** Created by Spring Boot from the auto-configuration imports. */
+  public StrataCacheAutoConfiguration() {}
+
+
   /** The manager; closed (with its caches) when the context closes. */
   @Bean
   StrataCacheManager cacheManager(

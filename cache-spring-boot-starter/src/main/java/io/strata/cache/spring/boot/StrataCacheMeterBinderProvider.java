@@ -14,6 +14,10 @@ import org.springframework.boot.cache.metrics.CacheMeterBinderProvider;
  */
 public final class StrataCacheMeterBinderProvider implements CacheMeterBinderProvider<StrataCache> {
 
+  /** Creates the provider; the auto-configuration makes one. */
+  public StrataCacheMeterBinderProvider() {}
+
+
   @Override
   public MeterBinder getMeterBinder(StrataCache cache, Iterable<Tag> tags) {
     return new StrataCacheMetrics<>(cache.getNativeCache(), cache.getName(), tags);

@@ -19,6 +19,10 @@ import org.springframework.boot.context.properties.NestedConfigurationProperty;
 @ConfigurationProperties("strata.cache")
 public class StrataCacheProperties {
 
+  /** Creates the settings with their defaults; Spring binds them. */
+  public StrataCacheProperties() {}
+
+
   /** Whether Strata provides the application's CacheManager. */
   private boolean enabled = true;
 
@@ -90,6 +94,10 @@ public class StrataCacheProperties {
 
   /** The settings of one cache. Unset (null) fields take the default's value, then core's. */
   public static class Spec {
+
+    /** Creates a spec with every field unset. */
+    public Spec() {}
+
 
     /** Time to live of an entry in every tier (core's default: 5 minutes). */
     private @Nullable Duration ttl;
@@ -219,6 +227,10 @@ public class StrataCacheProperties {
    * (url, host, port, database, username, password, ssl.enabled, ssl.bundle, sentinel, cluster).
    */
   public static class Redis {
+
+    /** Creates Redis settings with every field unset but the prefix. */
+    public Redis() {}
+
 
     /**
      * Whether caches get a Redis tier. Unset: on when strata.cache.redis.url or one of
