@@ -48,8 +48,7 @@ public class BookstoreApplication {
   public static void main(String[] args) {
     SpringApplication application = new SpringApplication(BookstoreApplication.class);
     application.setWebApplicationType(WebApplicationType.NONE);
-    try (ConfigurableApplicationContext context = application.run(args)) {
-      // The demo ran within run(); closing the context closes the caches and the Redis client.
-    }
+    // The demo runs within run(); closing the context closes the caches and the Redis client.
+    application.run(args).close();
   }
 }
