@@ -4,6 +4,7 @@ module io.strata.cache.redis {
   requires transitive io.strata.cache.core;
   requires lettuce.core;
   requires reactor.core;
+  requires io.netty.buffer;
   requires io.netty.transport;
   requires io.netty.handler;
   requires org.slf4j;

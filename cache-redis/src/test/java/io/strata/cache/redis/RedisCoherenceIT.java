@@ -138,9 +138,10 @@ class RedisCoherenceIT {
     // B's read reaches Redis and reads "old"; its reply is held while A writes "new", and the
     // invalidation (on B's tracking connection, not held) arrives before the reply.
     proxy.holdReplies();
-    long readsBefore = REDIS.server().commandCalls("evalsha", "eval");
+    long readsBefore = REDIS.server().commandCalls("exec");
     CompletableFuture<String> read = CompletableFuture.supplyAsync(() -> b.getIfPresent("k"));
-    Await.until(SOON, () -> REDIS.server().commandCalls("evalsha", "eval") > readsBefore, "B's read on the server");
+    Await.until(
+        SOON, () -> REDIS.server().commandCalls("exec") > readsBefore, "B's read on the server");
     a.put("k", "new");
     Await.until(SOON, () -> heard.invalidationsReceived.get() >= 2, "B to hear the racing put");
     proxy.releaseReplies();

@@ -266,16 +266,17 @@ class RedisDataPathIT {
       Map<String, String> values = new LinkedHashMap<>();
       keys.forEach(key -> values.put(key, "v-" + key));
       writer.putAll(values);
-      // Teach the server the script, so the batch below is not split by a NOSCRIPT retry.
       reader.getIfPresent("warm");
-      long callsBefore = REDIS.server().commandCalls("evalsha");
+      long callsBefore = REDIS.server().commandCalls("exec");
 
       proxy.holdReplies();
       CompletableFuture<Map<String, String>> read =
           CompletableFuture.supplyAsync(() -> reader.getAll(keys));
       // With replies held, the server can only have all 100 reads if they were sent together.
       Await.until(
-          Duration.ofSeconds(5), () -> REDIS.server().commandCalls("evalsha") - callsBefore >= 100, "100 reads on the server");
+          Duration.ofSeconds(5),
+          () -> REDIS.server().commandCalls("exec") - callsBefore >= 100,
+          "100 reads on the server");
       assertThat(read).isNotDone();
       proxy.releaseReplies();
 
@@ -386,6 +387,33 @@ class RedisDataPathIT {
       assertThat(reader.getIfPresent("k")).isNull();
       assertThat(observer.tooLarge).hasValue(1);
       assertThat(admin.exists("strata:large:k")).isZero();
+    }
+  }
+
+  @Test
+  void aValueOverTheClientsReplyLimit_neverReachesItWhole_andTheConnectionGoesOn() {
+    CountingObserver observer = new CountingObserver();
+    try (MultiLevelCache<String, String> cache =
+        MultiLevelCache.<String, String>builder("large")
+            .tier(RedisTier.factory(client, Codec.utf8()))
+            .build()) {
+      cache.advanced().addObserver(observer);
+      cache.put("small", "fits");
+      // Written by someone else: 3 MiB in b, and 3 MiB in a field no reader asks for by name.
+      String huge = "h".repeat(3 * 1024 * 1024);
+      for (String field : List.of("b", "zz")) {
+        String key = "strata:large:" + field;
+        admin.hset(key, Map.of("v", "1", "x", "0", "a", "1000", "b", "x"));
+        admin.hset(key, field, huge);
+        admin.pexpire(key, 60_000);
+      }
+
+      assertThat(cache.getAll(List.of("b", "zz", "small"))).containsOnlyKeys("small");
+
+      assertThat(observer.tooLarge).hasValue(2);
+      assertThat(observer.tierErrors).hasValue(0);
+      assertThat(admin.exists("strata:large:b", "strata:large:zz")).isZero();
+      assertThat(cache.getIfPresent("small")).isEqualTo("fits");
     }
   }
 

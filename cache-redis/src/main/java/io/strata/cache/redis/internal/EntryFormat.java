@@ -58,6 +58,17 @@ final class EntryFormat {
    * Thrown for a well-formed entry of another codec or a newer format version: another version of
    * the service wrote it, and it is a miss left in place.
    */
+  /** The entry's value is longer than the reader's maxValueBytes. */
+  static final class ValueTooLargeException extends Exception {
+    private static final long serialVersionUID = 1L;
+    final int length;
+
+    ValueTooLargeException(int length) {
+      super(null, null, false, false);
+      this.length = length;
+    }
+  }
+
   static final class ForeignEntryException extends Exception {
     private static final long serialVersionUID = 1L;
 
@@ -149,12 +160,13 @@ final class EntryFormat {
    * {@code pttlMillis} left, read at {@code now}.
    *
    * @throws ForeignEntryException if the entry is of a newer format version or another codec
+   * @throws ValueTooLargeException if the value is longer than {@code maxValueBytes}
    * @throws CorruptEntryException if a field is missing or malformed, or the version is not one
    * @throws CodecException if the codec rejects the bytes
    */
   static <V> CacheEntry<V> decode(
       List<?> flatHash, long pttlMillis, long now, Codec<V> codec, int maxValueBytes)
-      throws CorruptEntryException, ForeignEntryException {
+      throws CorruptEntryException, ForeignEntryException, ValueTooLargeException {
     if (flatHash.size() % 2 != 0) {
       throw new CorruptEntryException("not a hash (" + flatHash.size() + " items)");
     }
@@ -196,7 +208,7 @@ final class EntryFormat {
       builder = CacheEntry.negative(createdAt, expiresAt);
     } else {
       if (bytes.length > maxValueBytes) {
-        throw new CorruptEntryException("value larger than maxValueBytes");
+        throw new ValueTooLargeException(bytes.length);
       }
       builder = CacheEntry.builder(codec.decode(bytes), createdAt, expiresAt);
     }

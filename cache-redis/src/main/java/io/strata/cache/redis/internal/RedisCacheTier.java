@@ -131,6 +131,7 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
     this.leaseSpace = (settings.prefix() + ":lease:{").getBytes(StandardCharsets.UTF_8);
     // Lettuce times the command out itself; the margin only covers its timer's granularity.
     this.timeoutNanos = link.commandTimeout().toNanos() + TimeUnit.MILLISECONDS.toNanos(50);
+    link.admitValuesOf(settings.maxValueBytes());
     this.breaker =
         new CircuitBreaker(
             Ticker.system(),
@@ -189,8 +190,7 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
     }
     List<K> ordered = List.copyOf(keys);
     List<byte[]> redisKeys = ordered.stream().map(this::redisKey).toList();
-    List<Object> replies =
-        run(connection, redisKeys.size(), (i, eval) -> Scripts.read(redisKeys.get(i), settings.maxValueBytes(), eval));
+    List<Object> replies = read(connection, redisKeys);
     long now = ticker.read();
     Map<K, CacheEntry<V>> found = new HashMap<>(ordered.size() * 2);
     List<byte[]> toDelete = new ArrayList<>();
@@ -261,12 +261,7 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
     List<Integer> present =
         takeLeases(connection, all, leased, leaseKeys, refresh ? null : entryKeys, token, answer);
     if (!present.isEmpty()) {
-      List<Object> reads =
-          run(
-              connection,
-              present.size(),
-              (i, eval) ->
-                  Scripts.read(entryKeys.get(present.get(i)), settings.maxValueBytes(), eval));
+      List<Object> reads = read(connection, present.stream().map(entryKeys::get).toList());
       long now = ticker.read();
       List<byte[]> toDelete = new ArrayList<>();
       List<Integer> renewed = new ArrayList<>();
@@ -372,9 +367,7 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
       if (!breaker.tryAcquire()) {
         return current;
       }
-      Object reply =
-          run(connection, 1, (i, eval) -> Scripts.read(redisKey, settings.maxValueBytes(), eval))
-              .get(0);
+      Object reply = read(connection, List.of(redisKey)).get(0);
       long now = ticker.read();
       List<byte[]> toDelete = new ArrayList<>(1);
       CacheEntry<V> entry = readReply(reply, now, redisKey, toDelete);
@@ -671,6 +664,21 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
   // ---------------------------------------------------------------- commands
 
   /**
+   * Reads the entries at {@code keys}, one reply each for {@link #readReply}: as a transaction of
+   * plain commands on a single node, with the read script on a Cluster (where a transaction's
+   * commands would be routed apart).
+   */
+  private List<Object> read(StatefulConnection<byte[], byte[]> connection, List<byte[]> keys) {
+    if (link.isCluster()) {
+      return run(
+          connection,
+          keys.size(),
+          (i, eval) -> Scripts.read(keys.get(i), settings.maxValueBytes(), eval));
+    }
+    return run(connection, keys.size(), (i, eval) -> new TransactionalRead(keys.get(i)));
+  }
+
+  /**
    * Sends one command per key in batches, each batch written with one flush, and returns each
    * reply or its error reply (as a {@link RedisCommandExecutionException}), in order. A script the
    * server does not know yet is sent again as EVAL.
@@ -739,7 +747,13 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
     for (Integer index : indexes) {
       commands.add(maker.apply(index));
     }
-    List<RedisCommand<byte[], byte[], ?>> toSend = new ArrayList<>(commands);
+    List<RedisCommand<byte[], byte[], ?>> toSend = new ArrayList<>(commands.size());
+    for (AsyncCommand<byte[], byte[], ?> command : commands) {
+      if (command instanceof TransactionalRead transaction) {
+        toSend.addAll(transaction.opening());
+      }
+      toSend.add(command);
+    }
     if (toSend.size() == 1) {
       connection.dispatch(toSend.get(0));
     } else {
@@ -753,7 +767,7 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();
         if (cause instanceof RedisCommandExecutionException error) {
-          replies.add(error);
+          replies.add(command instanceof TransactionalRead read ? read.cause(error) : error);
         } else {
           cancelAll(commands);
           throw new UnavailableException(
@@ -799,12 +813,21 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
   private @Nullable CacheEntry<V> readReply(
       Object reply, long now, byte[] key, List<byte[]> toDelete) {
     if (reply instanceof RedisCommandExecutionException error) {
-      throw error;
+      String message = String.valueOf(error.getMessage());
+      if (message.startsWith(BulkReplyGuard.ERROR_CODE + " ")) {
+        tooLarge(-1);
+      } else if (message.startsWith("WRONGTYPE ")) {
+        corrupt("the key is not a hash");
+      } else {
+        throw error;
+      }
+      toDelete.add(key);
+      return null;
     }
     if (!(reply instanceof List<?> parts) || parts.isEmpty() || !(parts.get(0) instanceof Long ttl)) {
-      throw new IllegalStateException("unexpected reply to the read script: " + reply);
+      throw new IllegalStateException("unexpected reply to a read: " + reply);
     }
-    if (parts.size() == 1) {
+    if (parts.size() == 1 || ttl == -2) {
       return null;
     }
     Object body = parts.get(1);
@@ -819,7 +842,12 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
       return null;
     }
     if (!(body instanceof List<?> hash)) {
-      throw new IllegalStateException("unexpected reply to the read script: " + reply);
+      throw new IllegalStateException("unexpected reply to a read: " + reply);
+    }
+    if (ttl == -1) {
+      corrupt("the key has no TTL");
+      toDelete.add(key);
+      return null;
     }
     try {
       return EntryFormat.decode(hash, ttl, now, settings.codec(), settings.maxValueBytes());
@@ -827,6 +855,8 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
       // Another version of the service wrote it (rolling deploy): a miss, left in place.
       foreign(e.getMessage());
       return null;
+    } catch (EntryFormat.ValueTooLargeException e) {
+      tooLarge(e.length);
     } catch (EntryFormat.CorruptEntryException e) {
       corrupt(e.getMessage());
     } catch (CodecException e) {

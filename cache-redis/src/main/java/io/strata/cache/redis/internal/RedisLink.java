@@ -16,9 +16,13 @@ import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.event.connection.ReconnectFailedEvent;
+import io.lettuce.core.protocol.CommandHandler;
 import io.lettuce.core.protocol.RedisCommand;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
+import io.lettuce.core.resource.NettyCustomizer;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -28,6 +32,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -65,7 +70,14 @@ public final class RedisLink implements AutoCloseable {
       Duration heartbeatTimeout,
       String description) {}
 
+  /**
+   * The longest bulk string a reply may hand Lettuce (see {@link BulkReplyGuard}) before any tier
+   * asks for more: room for what Redis itself sends, such as a large cluster's CLUSTER NODES.
+   */
+  static final int MIN_REPLY_LIMIT = 1024 * 1024;
+
   private final Settings settings;
+  private final AtomicInteger replyLimit = new AtomicInteger(MIN_REPLY_LIMIT);
   private final ClientResources resources;
   private final AbstractRedisClient client;
   private final AtomicBoolean connecting = new AtomicBoolean();
@@ -87,6 +99,13 @@ public final class RedisLink implements AutoCloseable {
             // Reconnect fast: a cache would rather flush and refill than wait out a long backoff.
             .reconnectDelay(
                 Delay.exponential(Duration.ofMillis(10), MAX_RETRY, 2, TimeUnit.MILLISECONDS))
+            .nettyCustomizer(
+                new NettyCustomizer() {
+                  @Override
+                  public void afterChannelInitialized(Channel channel) {
+                    guard(channel);
+                  }
+                })
             .build();
     // One small daemon thread per client probes the open breakers of all its tiers; its thread
     // starts with the first probe, so a healthy client never has it.
@@ -228,6 +247,30 @@ public final class RedisLink implements AutoCloseable {
   /** Returns the exception for a command that cannot be sent since no connection is open. */
   RedisException notConnected() {
     return new RedisException("not connected to Redis", lastConnectFailure);
+  }
+
+  /**
+   * Puts a {@link BulkReplyGuard} ahead of Lettuce's decoder on {@code channel}, a connection of
+   * this link (data, tracking or topology).
+   */
+  private void guard(Channel channel) {
+    ChannelHandlerContext decoder = channel.pipeline().context(CommandHandler.class);
+    if (decoder == null) {
+      // Another Lettuce layout: reads still refuse values over the limit, after receiving them.
+      LOG.warn("No Lettuce command handler on {}: replies are not bounded in size", channel);
+      return;
+    }
+    channel
+        .pipeline()
+        .addBefore(decoder.name(), "strata-bulk-reply-guard", new BulkReplyGuard(replyLimit::get));
+  }
+
+  /**
+   * Lets replies carry values of up to {@code maxValueBytes} (a tier's limit); the largest
+   * admitted by any tier of this link applies to all its connections.
+   */
+  public void admitValuesOf(int maxValueBytes) {
+    replyLimit.accumulateAndGet(maxValueBytes, Math::max);
   }
 
   /** Returns whether this link talks to a Redis Cluster, where multi-key commands need one slot. */
