@@ -5,6 +5,7 @@ module io.strata.cache.redis {
   requires lettuce.core;
   requires reactor.core;
   requires io.netty.buffer;
+  requires io.netty.common;
   requires io.netty.transport;
   requires io.netty.handler;
   requires org.slf4j;

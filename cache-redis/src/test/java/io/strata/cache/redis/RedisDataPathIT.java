@@ -284,6 +284,56 @@ class RedisDataPathIT {
     }
   }
 
+  /**
+   * Reads are four commands and writes one, all on one shared connection: from many threads at
+   * once, no command of one call may land inside another call's transaction.
+   */
+  @Test
+  void concurrentReadsAndWrites_onTheSharedConnection_neverMix() throws Exception {
+    CountingObserver observer = new CountingObserver();
+    try (MultiLevelCache<String, String> cache =
+        MultiLevelCache.<String, String>builder("mixed")
+            .ttl(Duration.ofMinutes(5))
+            .localTtl(Duration.ofNanos(1))
+            .tier(RedisTier.factory(client, Codec.utf8()))
+            .build()) {
+      cache.advanced().addObserver(observer);
+      int threads = 8;
+      java.util.concurrent.ExecutorService pool =
+          java.util.concurrent.Executors.newFixedThreadPool(threads);
+      try {
+        List<java.util.concurrent.Future<?>> work = new java.util.ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          int seed = t;
+          work.add(
+              pool.submit(
+                  () -> {
+                    java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+                    for (int i = 0; i < 3_000; i++) {
+                      String key = "k" + random.nextInt(20);
+                      if (random.nextInt(4) == 0) {
+                        cache.put(key, key + "=" + i);
+                      } else {
+                        String value = cache.getIfPresent(key);
+                        if (value != null && !value.startsWith(key + "=")) {
+                          throw new AssertionError(key + " read " + value);
+                        }
+                      }
+                    }
+                    return null;
+                  }));
+        }
+        for (java.util.concurrent.Future<?> done : work) {
+          done.get(2, java.util.concurrent.TimeUnit.MINUTES);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      assertThat(observer.tierErrors).as("tier errors").hasValue(0);
+      assertThat(observer.decodeErrors).as("decode errors").hasValue(0);
+    }
+  }
+
   // ---------------------------------------------------------------- unreadable entries
 
   /** Entries of another codec or a newer format version are not corrupt: RedisRollingDeployIT. */

@@ -666,10 +666,10 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
   /**
    * Reads the entries at {@code keys}, one reply each for {@link #readReply}: as a transaction of
    * plain commands on a single node, with the read script on a Cluster (where a transaction's
-   * commands would be routed apart).
+   * commands would be routed apart) or wherever the transaction cannot be written as one unit.
    */
   private List<Object> read(StatefulConnection<byte[], byte[]> connection, List<byte[]> keys) {
-    if (link.isCluster()) {
+    if (!link.canWriteAsOneUnit(connection)) {
       return run(
           connection,
           keys.size(),
@@ -754,7 +754,10 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
       }
       toSend.add(command);
     }
-    if (toSend.size() == 1) {
+    if (commands.get(0) instanceof TransactionalRead) {
+      // All of a batch are reads then: one write, so no other command lands in a transaction.
+      link.writeAsOneUnit(connection, toSend);
+    } else if (toSend.size() == 1) {
       connection.dispatch(toSend.get(0));
     } else {
       connection.dispatch(toSend);
@@ -791,7 +794,14 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
   }
 
   private static void cancelAll(List<AsyncCommand<byte[], byte[], ?>> commands) {
-    commands.forEach(command -> command.cancel(false));
+    for (AsyncCommand<byte[], byte[], ?> command : commands) {
+      // Never a transaction's: Lettuce skips a cancelled command it has not written yet, and a
+      // MULTI written without its EXEC would leave the shared connection inside a transaction.
+      // Its reply completes it, or the connection's end does.
+      if (!(command instanceof TransactionalRead)) {
+        command.cancel(false);
+      }
+    }
   }
 
   /**

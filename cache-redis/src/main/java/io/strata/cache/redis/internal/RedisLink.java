@@ -16,7 +16,11 @@ import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.event.connection.ReconnectFailedEvent;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisChannelWriter;
+import io.lettuce.core.protocol.CommandExpiryWriter;
 import io.lettuce.core.protocol.CommandHandler;
+import io.lettuce.core.protocol.Endpoint;
 import io.lettuce.core.protocol.RedisCommand;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
@@ -25,9 +29,12 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -78,6 +85,8 @@ public final class RedisLink implements AutoCloseable {
 
   private final Settings settings;
   private final AtomicInteger replyLimit = new AtomicInteger(MIN_REPLY_LIMIT);
+  /** Each Lettuce endpoint (a connection's writer) of this link, with its current channel. */
+  private final Map<Endpoint, Channel> channels = new ConcurrentHashMap<>();
   private final ClientResources resources;
   private final AbstractRedisClient client;
   private final AtomicBoolean connecting = new AtomicBoolean();
@@ -263,6 +272,55 @@ public final class RedisLink implements AutoCloseable {
     channel
         .pipeline()
         .addBefore(decoder.name(), "strata-bulk-reply-guard", new BulkReplyGuard(replyLimit::get));
+    Endpoint endpoint = ((CommandHandler) decoder.handler()).getEndpoint();
+    channels.put(endpoint, channel);
+    channel.closeFuture().addListener(closed -> channels.remove(endpoint, channel));
+  }
+
+  /** Returns the channel {@code connection} writes to, or null if this link cannot tell. */
+  private @Nullable Channel channelOf(StatefulConnection<?, ?> connection) {
+    if (!(connection instanceof RedisChannelHandler<?, ?> handler)) {
+      return null;
+    }
+    RedisChannelWriter writer = handler.getChannelWriter();
+    while (writer instanceof CommandExpiryWriter expiry) {
+      writer = expiry.getDelegate();
+    }
+    return writer instanceof Endpoint endpoint ? channels.get(endpoint) : null;
+  }
+
+  /**
+   * Returns whether {@link #writeAsOneUnit} works for {@code connection}: a single node's
+   * connection of this link (not a Cluster's, whose commands are routed per key).
+   */
+  public boolean canWriteAsOneUnit(StatefulConnection<?, ?> connection) {
+    return !settings.cluster() && channelOf(connection) != null;
+  }
+
+  /**
+   * Writes {@code commands} to {@code connection}'s channel as one message, so that no other
+   * command on the connection (another thread's, or one written on the event loop) comes between
+   * them, as a {@code MULTI ... EXEC} needs. Lettuce's own {@code dispatch(Collection)} writes
+   * them one by one, and other threads' writes can come in between. Not counted against the
+   * connection's request queue; Strata's own deadline bounds the wait. If the connection is not
+   * open, or the write fails, the commands complete exceptionally.
+   */
+  public void writeAsOneUnit(
+      StatefulConnection<?, ?> connection, List<? extends RedisCommand<?, ?, ?>> commands) {
+    Channel channel = channelOf(connection);
+    if (channel == null || !connection.isOpen() || !channel.isActive()) {
+      RedisException closed = notConnected();
+      commands.forEach(command -> command.completeExceptionally(closed));
+      return;
+    }
+    channel
+        .writeAndFlush(new ArrayList<>(commands))
+        .addListener(
+            written -> {
+              if (!written.isSuccess()) {
+                commands.forEach(command -> command.completeExceptionally(written.cause()));
+              }
+            });
   }
 
   /**

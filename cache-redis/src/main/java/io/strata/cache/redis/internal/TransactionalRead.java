@@ -19,12 +19,14 @@ import org.jspecify.annotations.Nullable;
  * One entry read as {@code MULTI; PTTL key; HGETALL key; EXEC}: its fields and its remaining TTL
  * as of one instant, at the server cost of the plain commands (a script call costs several times
  * as much). This command is the {@code EXEC}, whose reply is {@code [ttl, [field, value, ...]]};
- * {@link #opening()} are the three commands to send right before it, in one write, so that no
- * other command on the shared connection comes between them.
+ * {@link #opening()} are the three commands to send right before it, all four as one write to the
+ * connection's channel ({@link RedisLink#writeAsOneUnit}), so that no other command on the shared
+ * connection comes between them. Never cancelled: a MULTI written without its EXEC would leave the
+ * connection inside a transaction.
  *
- * <p>The four go out as plain commands, outside Lettuce's own transaction support, which keeps
- * one transaction per connection and would take other threads' commands into it: their keywords
- * carry Redis's command names but other names for Lettuce. A value too large for the client never
+ * <p>The four are plain commands, outside Lettuce's own transaction support, which keeps one
+ * transaction per connection and would take other threads' commands into it: their keywords carry
+ * Redis's command names but other names for Lettuce. A value too large for the client never
  * arrives whole: {@link BulkReplyGuard} puts an error element in its place, which fails this
  * command with {@link BulkReplyGuard#ERROR_CODE}; a key of another type fails it with {@code
  * WRONGTYPE}. Only for a single node: on a Cluster, the commands would be routed apart.
