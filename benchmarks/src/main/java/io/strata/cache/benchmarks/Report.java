@@ -79,19 +79,34 @@ public final class Report {
     return score;
   }
 
-  /** Adds a row comparing two times: met when strata / baseline is at most {@code maxRatio}. */
+  /**
+   * Adds a row comparing two times: met when the whole interval of strata / baseline is at most
+   * {@code maxRatio}, its worst end being Strata's slowest over the baseline's fastest (JMH's
+   * error is the half-width of a 99.9% confidence interval). A noisy run thus says "no" rather
+   * than a lucky "yes".
+   */
   public void ratio(String scenario, int threads, String strata, String baseline, double maxRatio) {
     Score s = score(strata, threads);
     Score b = score(baseline, threads);
     double ratio = s.score() / b.score();
+    double best = (s.score() - s.error()) / (b.score() + b.error());
+    double worst =
+        b.score() > b.error()
+            ? (s.score() + s.error()) / (b.score() - b.error())
+            : Double.POSITIVE_INFINITY;
     rows.add(
         new Row(
             scenario + threadsText(threads),
             describe(s),
             describe(b),
-            String.format(Locale.ROOT, "%.2f×", ratio),
+            String.format(
+                Locale.ROOT,
+                "%.2f× (%.2f–%s)",
+                ratio,
+                Math.max(0, best),
+                Double.isInfinite(worst) ? "∞" : String.format(Locale.ROOT, "%.2f×", worst)),
             String.format(Locale.ROOT, "≤ %.2f×", maxRatio),
-            ratio <= maxRatio));
+            worst <= maxRatio));
   }
 
   /** Adds a row on allocation: met when Strata allocates at most {@code maxAdded} more bytes per op. */

@@ -26,8 +26,26 @@ class ReportTest {
     report.ratio("hit", 1, "A.strata", "A.base", 1.3);
     report.ratio("hit", 1, "A.strata", "A.base", 1.1);
 
-    assertThat(report.rows()).extracting(Report.Row::result).containsExactly("1.20×", "1.20×");
+    assertThat(report.rows())
+        .extracting(Report.Row::result)
+        .containsExactly("1.20× (1.16–1.24×)", "1.20× (1.16–1.24×)");
     assertThat(report.rows()).extracting(Report.Row::met).containsExactly(true, false);
+  }
+
+  @Test
+  void ratio_isMetOnlyWhenTheWholeIntervalIsWithinTarget() {
+    // 1.20× at the point, but Strata's slowest over the baseline's fastest is 66 / 45 = 1.47×.
+    report.add(new Report.Score("A.strata", 1, 60, 6, "us/op", null));
+    report.add(new Report.Score("A.base", 1, 50, 5, "us/op", null));
+    report.add(new Report.Score("B.base", 1, 50, 60, "us/op", null));
+    report.ratio("remote", 1, "A.strata", "A.base", 1.3);
+    report.ratio("remote", 1, "A.strata", "A.base", 1.5);
+    report.ratio("remote", 1, "A.strata", "B.base", 100);
+
+    assertThat(report.rows())
+        .extracting(Report.Row::result)
+        .containsExactly("1.20× (0.98–1.47×)", "1.20× (0.98–1.47×)", "1.20× (0.49–∞)");
+    assertThat(report.rows()).extracting(Report.Row::met).containsExactly(false, true, false);
   }
 
   @Test
