@@ -366,6 +366,10 @@ public final class HitRatio {
       lastWriter = instance;
       lastRank = rank;
       heardBeforeWrite = heard[1 - instance].get(rank);
+      // What this instance was owed for the key is moot now: a push for an older version that
+      // arrives once Redis holds this write is this instance's own copy to keep, and Strata drops
+      // it (cache-redis README, "The writer keeps its own copy"), so it may never be heard.
+      owed[instance][rank] = heard[instance].get(rank);
       caches[instance].put(key, value);
       owed[1 - instance][rank]++;
     }
