@@ -227,6 +227,58 @@ class CoalescingTest {
     }
   }
 
+  /**
+   * A caller that missed the local tier just before another caller's load filled it, and claims
+   * the key just after that load ended, reads the fill instead of loading again. The observer's
+   * local-miss event sits between the two steps: there, the first caller waits for a whole load
+   * of the key by another thread.
+   */
+  @Test
+  void aCallerWhoMissedJustBeforeALoadEnded_readsItsFill_insteadOfLoadingAgain() throws Exception {
+    assertOneLoadWhenALoadEndsBetweenMissAndClaim(cache -> cache.get("key"), "v1", 1);
+  }
+
+  /** The bulk read takes the fill of "key" and loads "other", which nobody filled. */
+  @Test
+  void aBulkCallerWhoMissedJustBeforeALoadEnded_readsItsFill_andLoadsOnlyTheRest()
+      throws Exception {
+    assertOneLoadWhenALoadEndsBetweenMissAndClaim(
+        cache -> cache.getAll(List.of("key", "other")), Map.of("key", "v1", "other", "v2"), 2);
+  }
+
+  private void assertOneLoadWhenALoadEndsBetweenMissAndClaim(
+      java.util.function.Function<MultiLevelCache<String, Object>, Object> read,
+      Object expected,
+      int expectedLoads)
+      throws Exception {
+    AtomicInteger loads = new AtomicInteger();
+    try (MultiLevelCache<String, Object> cache =
+        MultiLevelCache.<String, Object>builder("race")
+            .loader(key -> "v" + loads.incrementAndGet())
+            .build()) {
+      Thread first = Thread.currentThread();
+      java.util.concurrent.atomic.AtomicReference<Future<Object>> other =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      cache.advanced().addObserver(new CacheObserver() {
+        @Override
+        public void tierMiss(String tier) {
+          if (Thread.currentThread() == first && other.get() == null) {
+            other.set(pool.submit(() -> cache.get("key")));
+            try {
+              assertThat(other.get().get(BOUND_SECONDS, TimeUnit.SECONDS)).isEqualTo("v1");
+            } catch (Exception e) {
+              throw new AssertionError(e);
+            }
+          }
+        }
+      });
+
+      assertThat(read.apply(cache)).isEqualTo(expected);
+      assertThat(other.get()).as("the other caller's load ran inside the miss").isNotNull();
+      assertThat(loads).hasValue(expectedLoads);
+    }
+  }
+
   @Test
   void concurrentMisses_allSeeTheSameException_andItIsNotCached() throws Exception {
     int callers = 10;

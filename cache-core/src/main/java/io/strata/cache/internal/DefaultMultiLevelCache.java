@@ -84,7 +84,7 @@ public final class DefaultMultiLevelCache<K, V>
         new LocalAdmission<>(settings.localAdmissionReads(), settings.maximumSize());
     EntryFactory<K, V> entries = new EntryFactory<>(settings);
     this.guard = new FillGuard<>(local, lower, admission, observers, mode);
-    this.walk = new TierWalk<>(lower, guard, ticker, observers);
+    this.walk = new TierWalk<>(local, lower, guard, ticker, observers);
     LoaderCalls<K, V> calls =
         new LoaderCalls<>(
             settings.loader(),

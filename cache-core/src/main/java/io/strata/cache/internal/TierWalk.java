@@ -17,12 +17,19 @@ import java.util.Set;
  */
 final class TierWalk<K, V> {
 
+  private final LocalTier<K, V> local;
   private final LowerTiers<K, V> lower;
   private final FillGuard<K, V> guard;
   private final Ticker ticker;
   private final ObserverChain observers;
 
-  TierWalk(LowerTiers<K, V> lower, FillGuard<K, V> guard, Ticker ticker, ObserverChain observers) {
+  TierWalk(
+      LocalTier<K, V> local,
+      LowerTiers<K, V> lower,
+      FillGuard<K, V> guard,
+      Ticker ticker,
+      ObserverChain observers) {
+    this.local = local;
     this.lower = lower;
     this.guard = guard;
     this.ticker = ticker;
@@ -33,10 +40,28 @@ final class TierWalk<K, V> {
    * Walks {@code keys} for a load: answers a key found fresh, or within its stale-while-revalidate
    * window (then marked for a background reload); records in {@code fallbacks} the latest-expiring
    * entry found expired but retained. Keys left out of the answer must be loaded.
+   *
+   * <p>The local tier is read again first: its caller missed it before claiming the keys, and a
+   * load that ended in between has filled it. Without this second look, a caller that missed
+   * just before the fill and claimed just after the claim ended would load the key again.
    */
   Map<K, Resolved<V>> forLoad(
       Collection<K> keys, Map<K, Ticket> tickets, Map<K, Fallback<V>> fallbacks) {
-    return walk(keys, tickets, fallbacks, false);
+    Map<K, Resolved<V>> filled = new LinkedHashMap<>();
+    long now = ticker.read();
+    for (K key : keys) {
+      CacheEntry<V> entry = local.get(key);
+      if (entry != null && entry.isFresh(now)) {
+        filled.put(key, Resolved.fresh(entry, LocalTier.NAME));
+      }
+    }
+    if (filled.isEmpty()) {
+      return walk(keys, tickets, fallbacks, false);
+    }
+    Set<K> rest = new LinkedHashSet<>(keys);
+    rest.removeAll(filled.keySet());
+    filled.putAll(walk(rest, tickets, fallbacks, false));
+    return filled;
   }
 
   /**

@@ -59,7 +59,7 @@ class CacheableIntegrationTest {
     MultiLevelCache<String, Object> slow =
         (MultiLevelCache<String, Object>)
             context.getBean(CacheManager.class).getCache("slow").getNativeCache();
-    books.othersJoined = Waiters.joining(slow, 199);
+    books.holdLoadsUntil(Waiters.joining(slow, 199));
     Concurrently.run(200, () -> assertThat(books.slow("cold")).isEqualTo("cold#1"));
     assertThat(books.calls()).isEqualTo(1);
   }
@@ -83,11 +83,16 @@ class CacheableIntegrationTest {
   static class Books {
     private final AtomicInteger calls = new AtomicInteger();
     /** What a slow load waits for: the other callers joining it. */
-    volatile CountDownLatch othersJoined = new CountDownLatch(0);
+    private volatile CountDownLatch othersJoined = new CountDownLatch(0);
 
     /** Read through a method: the caching proxy has fields of its own. */
     public int calls() {
       return calls.get();
+    }
+
+    /** Set through a method, for the same reason: a field set on the proxy is not the bean's. */
+    public void holdLoadsUntil(CountDownLatch latch) {
+      othersJoined = latch;
     }
 
     @Cacheable("books")
