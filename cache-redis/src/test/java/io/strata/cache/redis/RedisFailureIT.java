@@ -222,10 +222,6 @@ class RedisFailureIT {
   void cuttingTheConnectionInsidePuts_1000Times_leavesNoKeyWithoutATtl() throws Exception {
     // Four lanes, each with its own proxy and client, cut 250 times each: reconnecting dominates
     // the time, and lanes reconnect in parallel.
-    // Teach the server the write script first: a cut EVALSHA's NOSCRIPT retry is an EVAL of the
-    // whole script, longer than any cut below, so no put could ever load it (loads, which earlier
-    // tests make, store with another script).
-    cache("warm", connectedClient(REDIS.uri())).put("script", "loaded");
     ExecutorService lanes = Executors.newFixedThreadPool(4);
     AtomicLong connections = new AtomicLong();
     try {
@@ -247,8 +243,8 @@ class RedisFailureIT {
                   String value = "v".repeat(100);
                   for (int i = 0; i < 250; i++) {
                     Await.until(Duration.ofSeconds(10), client::isConnected, "reconnection " + i);
-                    // A put is about 410 bytes (its key twice: the entry and its lease): most
-                    // cuts land inside it, some after it.
+                    // A put is a transaction of about 400 bytes (MULTI, DEL of the lease, DEL,
+                    // HSET, PEXPIRE, EXEC): most cuts land inside it, some after it.
                     proxy.cutAfterBytes(1 + ThreadLocalRandom.current().nextInt(500));
                     cache.put("k" + id + ":" + i, value);
                     proxy.heal();

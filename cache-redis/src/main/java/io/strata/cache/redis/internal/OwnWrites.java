@@ -12,8 +12,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Redis pushes a changed key to every tracker, the writer's own listener included: {@code
  * NOLOOP} cannot skip it, since the tracker is another connection, and Redis 7.0 does not skip a
- * write made inside a script even on the writing connection itself (every write of this tier is
- * one). So each write carries an id of its own in the entry's {@code id} field, the cache records
+ * write made inside a script even on the writing connection itself (a load's store is one). So
+ * each write carries an id of its own in the entry's {@code id} field, the cache records
  * it here before sending the write, and a push for the key is checked against Redis before it is
  * delivered: if the key still holds this cache's id, no write came after its own, and the push is
  * dropped; otherwise (another id, no entry, the check failed) it is delivered. Two writes of one

@@ -426,6 +426,10 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
    */
   private Set<K> store(
       Map<? extends K, CacheEntry<V>> entries, Map<? extends K, TierLease<V>> leases) {
+    StatefulConnection<byte[], byte[]> connection = connectionOrFail();
+    // A plain write as a transaction where it can be one: a script costs the server several times
+    // as much. A load's store stays a script: it checks its lease and writes in one step.
+    boolean transactional = link.canWriteAsOneUnit(connection);
     long now = ticker.read();
     // Per command: the key whose lease it checks (null when it checks none), and the command.
     List<@Nullable K> checked = new ArrayList<>(entries.size());
@@ -466,13 +470,16 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
         commands.add(eval -> Scripts.fill(redisKey, leaseKey, token, encoded, eval));
       } else {
         checked.add(null);
-        commands.add(eval -> Scripts.write(redisKey, leaseKey, encoded, eval));
+        commands.add(
+            eval ->
+                transactional
+                    ? new TransactionalWrite(redisKey, leaseKey, encoded)
+                    : Scripts.write(redisKey, leaseKey, encoded, eval));
       }
     }
     if (commands.isEmpty()) {
       return Set.of();
     }
-    StatefulConnection<byte[], byte[]> connection = connectionOrFail();
     if (!breaker.tryAcquire()) {
       throw SKIPPED; // the cache counts the dropped write and journals a change
     }
@@ -748,14 +755,16 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
       commands.add(maker.apply(index));
     }
     List<RedisCommand<byte[], byte[], ?>> toSend = new ArrayList<>(commands.size());
+    boolean transactions = false;
     for (AsyncCommand<byte[], byte[], ?> command : commands) {
-      if (command instanceof TransactionalRead transaction) {
+      if (command instanceof Transaction transaction) {
         toSend.addAll(transaction.opening());
+        transactions = true;
       }
       toSend.add(command);
     }
-    if (commands.get(0) instanceof TransactionalRead) {
-      // All of a batch are reads then: one write, so no other command lands in a transaction.
+    if (transactions) {
+      // One write, so that no other command lands inside a transaction.
       link.writeAsOneUnit(connection, toSend);
     } else if (toSend.size() == 1) {
       connection.dispatch(toSend.get(0));
@@ -770,7 +779,7 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();
         if (cause instanceof RedisCommandExecutionException error) {
-          replies.add(command instanceof TransactionalRead read ? read.cause(error) : error);
+          replies.add(command instanceof Transaction transaction ? transaction.cause(error) : error);
         } else {
           cancelAll(commands);
           throw new UnavailableException(
@@ -798,7 +807,7 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
       // Never a transaction's: Lettuce skips a cancelled command it has not written yet, and a
       // MULTI written without its EXEC would leave the shared connection inside a transaction.
       // Its reply completes it, or the connection's end does.
-      if (!(command instanceof TransactionalRead)) {
+      if (!(command instanceof Transaction)) {
         command.cancel(false);
       }
     }

@@ -16,8 +16,9 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The Lua scripts of the data path and of load leases, sent as EVALSHA (EVAL when the server does
- * not know them yet). A script runs atomically and is one command: a write is one round trip that
+ * The Lua scripts of load leases, and of the data path where a transaction cannot do (a load's
+ * store, and every read and write on a Cluster; see {@link Transaction}), sent as EVALSHA (EVAL
+ * when the server does not know them yet). A script runs atomically and is one command: a write is one round trip that
  * cannot leave a key without a TTL, a read sees the fields and the TTL of the same instant, and a
  * load's store checks its lease and writes in one step.
  */
