@@ -285,6 +285,31 @@ class RedisDataPathIT {
   }
 
   /**
+   * A putAll of 300 plain entries is three transactions (128, 128, 44 entries), not one per key;
+   * each entry has every field, a TTL, and replaces a key of another type and a load's lease.
+   */
+  @Test
+  void putAll_writesManyEntriesPerTransaction_eachWhole() {
+    try (MultiLevelCache<String, String> writer = instance("grouped").build()) {
+      admin.set("strata:grouped:k7", "a string, not a hash");
+      admin.set("strata::lease:{strata:grouped:k9}", "a load's token");
+      Map<String, String> values = new LinkedHashMap<>();
+      IntStream.range(0, 300).forEach(i -> values.put("k" + i, "v" + i));
+      long execBefore = REDIS.server().commandCalls("exec");
+
+      writer.putAll(values);
+
+      assertThat(REDIS.server().commandCalls("exec") - execBefore).isEqualTo(3);
+      for (int i = 0; i < 300; i++) {
+        String key = "strata:grouped:k" + i;
+        assertThat(admin.hget(key, "b")).as(key).isEqualTo("v" + i);
+        assertThat(admin.pttl(key)).as("PTTL of " + key).isPositive();
+      }
+      assertThat(admin.exists("strata::lease:{strata:grouped:k9}")).isZero();
+    }
+  }
+
+  /**
    * Reads are four commands and writes one, all on one shared connection: from many threads at
    * once, no command of one call may land inside another call's transaction.
    */

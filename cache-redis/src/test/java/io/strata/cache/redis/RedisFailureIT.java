@@ -243,8 +243,8 @@ class RedisFailureIT {
                   String value = "v".repeat(100);
                   for (int i = 0; i < 250; i++) {
                     Await.until(Duration.ofSeconds(10), client::isConnected, "reconnection " + i);
-                    // A put is a transaction of about 400 bytes (MULTI, DEL of the lease, DEL,
-                    // HSET, PEXPIRE, EXEC): most cuts land inside it, some after it.
+                    // A put is a transaction of about 400 bytes (MULTI, DEL of the entry and its
+                    // lease, HSET, PEXPIRE, EXEC): most cuts land inside it, some after it.
                     proxy.cutAfterBytes(1 + ThreadLocalRandom.current().nextInt(500));
                     cache.put("k" + id + ":" + i, value);
                     proxy.heal();

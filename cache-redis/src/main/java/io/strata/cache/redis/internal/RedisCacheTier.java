@@ -435,9 +435,14 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
     List<@Nullable K> checked = new ArrayList<>(entries.size());
     List<Function<Boolean, AsyncCommand<byte[], byte[], ?>>> commands =
         new ArrayList<>(entries.size());
-    // Per command: the key it writes and the write's id (null for a deletion).
+    // Per command: the key a checked write writes and the write's id, forgotten if refused.
     List<byte @Nullable []> written = new ArrayList<>(entries.size());
     List<byte @Nullable []> writeIds = new ArrayList<>(entries.size());
+    // Every write, with its id: the pushes for them are this instance's own.
+    List<byte[]> expectedKeys = new ArrayList<>(entries.size());
+    List<byte[]> expectedIds = new ArrayList<>(entries.size());
+    // Plain writes on a single node, many entries to a transaction.
+    @Nullable List<TransactionalWrite.Write> group = null;
     for (Map.Entry<? extends K, CacheEntry<V>> mapping : entries.entrySet()) {
       K key = mapping.getKey();
       byte[] redisKey = redisKey(key);
@@ -454,6 +459,22 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
       byte[] writeId = OwnWrites.newId();
       EntryFormat.Encoded encoded =
           tooLarge ? null : EntryFormat.encode(entry, bytes, settings.codec().id(), writeId, now);
+      if (encoded != null) {
+        expectedKeys.add(redisKey);
+        expectedIds.add(writeId);
+      }
+      if (encoded != null && token == null && transactional) {
+        if (group == null || group.size() == TransactionalWrite.MAX_ENTRIES) {
+          List<TransactionalWrite.Write> writes = new ArrayList<>();
+          group = writes;
+          checked.add(null);
+          written.add(null);
+          writeIds.add(null);
+          commands.add(eval -> new TransactionalWrite(writes));
+        }
+        group.add(new TransactionalWrite.Write(redisKey, leaseKey, encoded));
+        continue;
+      }
       written.add(encoded == null ? null : redisKey);
       writeIds.add(encoded == null ? null : writeId);
       if (encoded == null) {
@@ -470,11 +491,7 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
         commands.add(eval -> Scripts.fill(redisKey, leaseKey, token, encoded, eval));
       } else {
         checked.add(null);
-        commands.add(
-            eval ->
-                transactional
-                    ? new TransactionalWrite(redisKey, leaseKey, encoded)
-                    : Scripts.write(redisKey, leaseKey, encoded, eval));
+        commands.add(eval -> Scripts.write(redisKey, leaseKey, encoded, eval));
       }
     }
     if (commands.isEmpty()) {
@@ -483,11 +500,8 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
     if (!breaker.tryAcquire()) {
       throw SKIPPED; // the cache counts the dropped write and journals a change
     }
-    for (int i = 0; i < written.size(); i++) {
-      byte[] redisKey = written.get(i);
-      if (redisKey != null) {
-        invalidations.expectWrite(redisKey, writeIds.get(i));
-      }
+    for (int i = 0; i < expectedKeys.size(); i++) {
+      invalidations.expectWrite(expectedKeys.get(i), expectedIds.get(i));
     }
     // Deletions and writes go in one batch: their keys differ, so their order does not matter.
     List<Object> replies =

@@ -8,35 +8,53 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One entry written as {@code MULTI; [DEL lease;] DEL key; HSET key field value ...; PEXPIRE key
- * ttl; EXEC}: every field of the previous entry replaced (whatever type the key held), and never a
- * moment without a TTL, since the four apply together or not at all. Deleting the lease (in the
- * entry's slot) refuses the stores of loads under way: they may have read the source before this
- * value was written. Redis pushes one invalidation for the key, however many of the commands
- * changed it. See {@link Transaction} for how it is sent.
+ * Entries written as one transaction: {@code MULTI}, then per entry {@code DEL key [lease]; HSET
+ * key field value ...; PEXPIRE key ttl}, then {@code EXEC}. Every field of each previous entry is
+ * replaced (whatever type the key held), and no key is ever without a TTL, since all the commands
+ * apply together or not at all. Deleting a lease (in its entry's slot) refuses the stores of loads
+ * under way: they may have read the source before this value was written. Redis pushes one
+ * invalidation per key, however many of the commands changed it. See {@link Transaction} for how
+ * it is sent.
  */
 final class TransactionalWrite extends Transaction {
 
-  TransactionalWrite(byte[] key, byte @Nullable [] leaseKey, EntryFormat.Encoded entry) {
-    super(commands(key, leaseKey, entry));
+  /** The most entries one transaction writes: Redis runs a transaction without a break. */
+  static final int MAX_ENTRIES = 128;
+
+  /** One entry to write, and the lease it ends (null for none). */
+  record Write(byte[] key, byte @Nullable [] leaseKey, EntryFormat.Encoded entry) {}
+
+  TransactionalWrite(List<Write> writes) {
+    super(commands(writes));
   }
 
-  private static List<Queued> commands(
-      byte[] key, byte @Nullable [] leaseKey, EntryFormat.Encoded entry) {
-    List<Queued> commands = new ArrayList<>(4);
-    if (leaseKey != null) {
-      commands.add(Queued.of(CommandType.DEL, leaseKey));
+  private static List<Queued> commands(List<Write> writes) {
+    if (writes.isEmpty() || writes.size() > MAX_ENTRIES) {
+      throw new IllegalArgumentException(
+          "a transaction writes 1 to " + MAX_ENTRIES + " entries, not " + writes.size());
     }
-    commands.add(Queued.of(CommandType.DEL, key));
-    CommandArgs<byte[], byte[]> fields = new CommandArgs<>(ByteArrayCodec.INSTANCE).addKey(key);
-    for (byte[] field : entry.fields()) {
-      fields.add(field);
+    List<Queued> commands = new ArrayList<>(3 * writes.size());
+    for (Write write : writes) {
+      byte[] key = write.key();
+      CommandArgs<byte[], byte[]> deleted =
+          new CommandArgs<>(ByteArrayCodec.INSTANCE).addKey(key);
+      if (write.leaseKey() != null) {
+        deleted.addKey(write.leaseKey());
+      }
+      // One DEL for both: each command in a transaction costs the server a dispatch of its own.
+      commands.add(new Queued(CommandType.DEL, deleted));
+      CommandArgs<byte[], byte[]> fields = new CommandArgs<>(ByteArrayCodec.INSTANCE).addKey(key);
+      for (byte[] field : write.entry().fields()) {
+        fields.add(field);
+      }
+      commands.add(new Queued(CommandType.HSET, fields));
+      commands.add(
+          new Queued(
+              CommandType.PEXPIRE,
+              new CommandArgs<>(ByteArrayCodec.INSTANCE)
+                  .addKey(key)
+                  .add(write.entry().ttlMillis())));
     }
-    commands.add(new Queued(CommandType.HSET, fields));
-    commands.add(
-        new Queued(
-            CommandType.PEXPIRE,
-            new CommandArgs<>(ByteArrayCodec.INSTANCE).addKey(key).add(entry.ttlMillis())));
     return commands;
   }
 }
