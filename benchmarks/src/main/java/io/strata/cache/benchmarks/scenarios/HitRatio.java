@@ -2,6 +2,8 @@ package io.strata.cache.benchmarks.scenarios;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import io.strata.cache.CacheObserver;
 import io.strata.cache.InvalidationSink;
 import io.strata.cache.Lookup;
@@ -288,6 +290,12 @@ public final class HitRatio {
   private static final class StrataPair implements Pair {
     private final RedisCacheClient[] clients = new RedisCacheClient[2];
 
+    /** Asks Redis whether a load was stored: only then is the other instance owed its push. */
+    private final RedisClient rawClient;
+
+    private final StatefulRedisConnection<String, String> raw;
+    private final String keyPrefix;
+
     @SuppressWarnings("unchecked")
     private final MultiLevelCache<String, byte[]>[] caches = new MultiLevelCache[2];
 
@@ -304,6 +312,9 @@ public final class HitRatio {
     private int heardBeforeWrite;
 
     StrataPair(String name, int keys, int localBound, Function<String, byte[]> source) {
+      rawClient = RedisClient.create(Bench.redisUri());
+      raw = rawClient.connect();
+      keyPrefix = "strata:" + name + ":";
       try {
         for (int i = 0; i < 2; i++) {
           heard[i] = new AtomicIntegerArray(keys);
@@ -349,8 +360,10 @@ public final class HitRatio {
     @Override
     public Served read(int instance, String key) {
       Lookup<byte[]> lookup = caches[instance].lookup(key);
-      if (lookup.tier() == null) {
-        // The load was stored in Redis before lookup returned: the other instance will hear it.
+      // A load Redis holds when lookup returns was stored by it (Redis missed the key): the other
+      // instance will hear of it. A load may also not be stored, rightly: one that heard of a
+      // change to its key, or to a key sharing its invalidation stripe, while it loaded.
+      if (lookup.tier() == null && raw.sync().exists(keyPrefix + key) == 1) {
         owed[1 - instance][rank(key)]++;
       }
       byte[] value = lookup.value();
@@ -417,6 +430,8 @@ public final class HitRatio {
     }
 
     private void closeAll() {
+      raw.close();
+      rawClient.shutdown();
       for (int i = 0; i < 2; i++) {
         if (caches[i] != null) {
           caches[i].close();
