@@ -247,17 +247,38 @@ class CoalescingTest {
   }
 
   private void assertOneLoadWhenALoadEndsBetweenMissAndClaim(
-      java.util.function.Function<MultiLevelCache<String, Object>, Object> read,
+      java.util.function.Function<MultiLevelCache<String, String>, Object> read,
       Object expected,
       int expectedLoads)
       throws Exception {
     AtomicInteger loads = new AtomicInteger();
-    try (MultiLevelCache<String, Object> cache =
-        MultiLevelCache.<String, Object>builder("race")
+    // A shared tier below that counts the reads of "key": one walk of it, by the load that filled.
+    AtomicInteger lowerReadsOfKey = new AtomicInteger();
+    TierFactory<String, String> memory =
+        InMemoryTier.factory(
+            "remote", new InMemoryTier.Store(), Codec.utf8(), InMemoryTier.Echo.OTHERS_ONLY);
+    try (MultiLevelCache<String, String> cache =
+        MultiLevelCache.<String, String>builder("race")
+            .tier(
+                context ->
+                    new ForwardingTier<>(memory.create(context)) {
+                      @Override
+                      public CacheEntry<String> get(String key) {
+                        lowerReadsOfKey.addAndGet(key.equals("key") ? 1 : 0);
+                        return super.get(key);
+                      }
+
+                      @Override
+                      public Map<String, CacheEntry<String>> getAll(
+                          java.util.Collection<? extends String> keys) {
+                        lowerReadsOfKey.addAndGet(keys.contains("key") ? 1 : 0);
+                        return super.getAll(keys);
+                      }
+                    })
             .loader(key -> "v" + loads.incrementAndGet())
             .build()) {
       Thread first = Thread.currentThread();
-      java.util.concurrent.atomic.AtomicReference<Future<Object>> other =
+      java.util.concurrent.atomic.AtomicReference<Future<String>> other =
           new java.util.concurrent.atomic.AtomicReference<>();
       cache.advanced().addObserver(new CacheObserver() {
         @Override
@@ -276,6 +297,7 @@ class CoalescingTest {
       assertThat(read.apply(cache)).isEqualTo(expected);
       assertThat(other.get()).as("the other caller's load ran inside the miss").isNotNull();
       assertThat(loads).hasValue(expectedLoads);
+      assertThat(lowerReadsOfKey).as("walks of the shared tier for \"key\"").hasValue(1);
     }
   }
 

@@ -10,6 +10,8 @@ import io.strata.cache.redis.harness.CloseAfterEach;
 import io.strata.cache.redis.harness.FaultProxy;
 import io.strata.cache.redis.harness.RedisExtension;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -123,6 +125,34 @@ class RedisOwnWritesIT {
     assertThat(a.lookup("k")).isEqualTo(new Lookup<>("new", "local", false));
     assertThat(reads()).as("reads of Redis by A's local hit").isEqualTo(readsBefore);
     assertThat(heardA.invalidationsReceived).as("pushes A applied").hasValue(2);
+  }
+
+  /**
+   * A putAll of 200 entries is two transactions of commands that each change every key three
+   * times (DEL, HSET, PEXPIRE): Redis pushes each key once, so the other instance hears 200
+   * changes and the writer, which recognises each push as its own, keeps all 200 copies.
+   */
+  @Test
+  void afterAPutAll_theWriterKeepsEveryCopy_andEachKeyIsPushedOnce() {
+    MultiLevelCache<String, String> a = cache(client(REDIS.uri()), "own-bulk");
+    MultiLevelCache<String, String> b = cache(client(REDIS.uri()), "own-bulk");
+    CountingObserver heardA = observe(a);
+    CountingObserver heardB = observe(b);
+    Map<String, String> values = new LinkedHashMap<>();
+    for (int i = 0; i < 200; i++) {
+      values.put("k" + i, "v" + i);
+    }
+
+    a.putAll(values);
+    awaitPushed(heardB, 0, 200);
+    settle(a, heardA, b);
+
+    long readsBefore = reads();
+    values.forEach(
+        (key, value) -> assertThat(a.lookup(key)).isEqualTo(new Lookup<>(value, "local", false)));
+    assertThat(reads()).as("reads of Redis by A's local hits").isEqualTo(readsBefore);
+    assertThat(heardA.invalidationsReceived).as("pushes A applied: B's sync only").hasValue(1);
+    assertThat(heardB.invalidationsReceived).as("keys pushed to B").hasValue(200);
   }
 
   @Test
