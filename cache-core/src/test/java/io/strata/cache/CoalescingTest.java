@@ -231,52 +231,86 @@ class CoalescingTest {
    * A caller that missed the local tier just before another caller's load filled it, and claims
    * the key just after that load ended, reads the fill instead of loading again. The observer's
    * local-miss event sits between the two steps: there, the first caller waits for a whole load
-   * of the key by another thread.
+   * of "key" by another thread. Without a tier below, and with one (whose lease would find the
+   * stored value too, so the walks of it are counted: one per key).
    */
   @Test
   void aCallerWhoMissedJustBeforeALoadEnded_readsItsFill_insteadOfLoadingAgain() throws Exception {
-    assertOneLoadWhenALoadEndsBetweenMissAndClaim(cache -> cache.get("key"), "v1", 1);
+    assertLoadEndingBetweenMissAndClaim(false, cache -> cache.get("key"), "v1", 1);
+  }
+
+  @Test
+  void aCallerWhoMissedJustBeforeALoadEnded_readsItsFill_andWalksNoTierBelow() throws Exception {
+    assertLoadEndingBetweenMissAndClaim(true, cache -> cache.get("key"), "v1", 1);
   }
 
   /** The bulk read takes the fill of "key" and loads "other", which nobody filled. */
   @Test
   void aBulkCallerWhoMissedJustBeforeALoadEnded_readsItsFill_andLoadsOnlyTheRest()
       throws Exception {
-    assertOneLoadWhenALoadEndsBetweenMissAndClaim(
-        cache -> cache.getAll(List.of("key", "other")), Map.of("key", "v1", "other", "v2"), 2);
+    assertLoadEndingBetweenMissAndClaim(
+        false,
+        cache -> cache.getAll(List.of("key", "other")),
+        Map.of("key", "v1", "other", "v2"),
+        2);
   }
 
-  private void assertOneLoadWhenALoadEndsBetweenMissAndClaim(
+  /** The bulk read takes the fill of "key", and "other" from the tier below, where it was put. */
+  @Test
+  void aBulkCallerWhoMissedJustBeforeALoadEnded_readsItsFill_andWalksOnlyTheRest()
+      throws Exception {
+    assertLoadEndingBetweenMissAndClaim(
+        true,
+        cache -> cache.getAll(List.of("key", "other")),
+        Map.of("key", "v1", "other", "stored"),
+        1);
+  }
+
+  private void assertLoadEndingBetweenMissAndClaim(
+      boolean tierBelow,
       java.util.function.Function<MultiLevelCache<String, String>, Object> read,
       Object expected,
       int expectedLoads)
       throws Exception {
     AtomicInteger loads = new AtomicInteger();
-    // A shared tier below that counts the reads of "key": one walk of it, by the load that filled.
     AtomicInteger lowerReadsOfKey = new AtomicInteger();
+    // A key the walk found needs no lease: the lease would find it again, one round trip later.
+    AtomicInteger leasesOfOther = new AtomicInteger();
+    InMemoryTier.Store store = new InMemoryTier.Store();
     TierFactory<String, String> memory =
-        InMemoryTier.factory(
-            "remote", new InMemoryTier.Store(), Codec.utf8(), InMemoryTier.Echo.OTHERS_ONLY);
-    try (MultiLevelCache<String, String> cache =
-        MultiLevelCache.<String, String>builder("race")
-            .tier(
-                context ->
-                    new ForwardingTier<>(memory.create(context)) {
-                      @Override
-                      public CacheEntry<String> get(String key) {
-                        lowerReadsOfKey.addAndGet(key.equals("key") ? 1 : 0);
-                        return super.get(key);
-                      }
+        InMemoryTier.factory("remote", store, Codec.utf8(), InMemoryTier.Echo.OTHERS_ONLY);
+    MultiLevelCacheBuilder<String, String> builder =
+        MultiLevelCache.<String, String>builder("race").loader(key -> "v" + loads.incrementAndGet());
+    if (tierBelow) {
+      builder.tier(
+          context ->
+              new ForwardingTier<>(memory.create(context)) {
+                @Override
+                public CacheEntry<String> get(String key) {
+                  lowerReadsOfKey.addAndGet(key.equals("key") ? 1 : 0);
+                  return super.get(key);
+                }
 
-                      @Override
-                      public Map<String, CacheEntry<String>> getAll(
-                          java.util.Collection<? extends String> keys) {
-                        lowerReadsOfKey.addAndGet(keys.contains("key") ? 1 : 0);
-                        return super.getAll(keys);
-                      }
-                    })
-            .loader(key -> "v" + loads.incrementAndGet())
-            .build()) {
+                @Override
+                public Map<String, CacheEntry<String>> getAll(
+                    java.util.Collection<? extends String> keys) {
+                  lowerReadsOfKey.addAndGet(keys.contains("key") ? 1 : 0);
+                  return super.getAll(keys);
+                }
+
+                @Override
+                public Map<String, TierLease<String>> lease(
+                    java.util.Collection<? extends String> keys, boolean refresh) {
+                  leasesOfOther.addAndGet(keys.contains("other") ? 1 : 0);
+                  return super.lease(keys, refresh);
+                }
+              });
+      try (MultiLevelCache<String, String> anotherInstance =
+          MultiLevelCache.<String, String>builder("race").tier(memory).build()) {
+        anotherInstance.put("other", "stored");
+      }
+    }
+    try (MultiLevelCache<String, String> cache = builder.build()) {
       Thread first = Thread.currentThread();
       java.util.concurrent.atomic.AtomicReference<Future<String>> other =
           new java.util.concurrent.atomic.AtomicReference<>();
@@ -297,7 +331,10 @@ class CoalescingTest {
       assertThat(read.apply(cache)).isEqualTo(expected);
       assertThat(other.get()).as("the other caller's load ran inside the miss").isNotNull();
       assertThat(loads).hasValue(expectedLoads);
-      assertThat(lowerReadsOfKey).as("walks of the shared tier for \"key\"").hasValue(1);
+      assertThat(lowerReadsOfKey)
+          .as("walks of the tier below for \"key\"")
+          .hasValue(tierBelow ? 1 : 0);
+      assertThat(leasesOfOther).as("leases taken for \"other\", found by the walk").hasValue(0);
     }
   }
 
