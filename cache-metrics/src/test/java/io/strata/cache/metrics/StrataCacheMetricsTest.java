@@ -289,7 +289,11 @@ class StrataCacheMetricsTest {
 
     assertThat(registry.get("cache.tier.gets").tags("result", "hit").functionCounter().count())
         .isEqualTo(250_000);
-    // Far below one byte per call; leaves room for the measurement itself and a stray JIT event.
-    assertThat(allocated).isLessThan(64 * 1024);
+    // Below one byte per call. An object per hit would be at least 16 bytes a call (3.2 MB here);
+    // what a hit may allocate now and then is the hand-off of Caffeine's buffer drains to the
+    // common pool, as plain Caffeine does: on JDK 25, 3-80 KB per 200,000 hits (measured; under
+    // 0.5 KB with the drains run inline), and JMH shows Caffeine's own getIfPresent at 0.2-0.8
+    // B/op there.
+    assertThat(allocated).isLessThan(200_000);
   }
 }
