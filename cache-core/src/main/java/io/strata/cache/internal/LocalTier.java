@@ -14,10 +14,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
-import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -30,30 +30,24 @@ public final class LocalTier<K, V> implements CacheTier<K, V> {
   /** The name every local tier reports. */
   public static final String NAME = "local";
 
-  /** Set while this thread writes to a local tier, so that the upkeep the write needs runs here. */
-  private static final ThreadLocal<boolean[]> WRITING = ThreadLocal.withInitial(() -> new boolean[1]);
-
-  /**
-   * Where Caffeine's upkeep runs (draining its read and write buffers, evicting). After a write,
-   * on the writing thread: a few hundred nanoseconds, amortized, where handing it off woke a pool
-   * thread for every write, a promotion included, which cost a remote hit more than its Redis
-   * round trip on a busy machine. After reads, on the common pool, as Caffeine does by default:
-   * done on the reading thread, it made a local hit half as slow again as Caffeine's own.
-   */
-  private static final Executor UPKEEP =
-      task -> {
-        if (WRITING.get()[0]) {
-          task.run();
-        } else {
-          ForkJoinPool.commonPool().execute(task);
-        }
-      };
-
   private final Cache<K, CacheEntry<V>> cache;
   private final @Nullable Weigher<K, V> weigher;
   private final long maximumValueWeight;
   private final CacheObserver observer;
   private final LongAdder evictions = new LongAdder();
+
+  /**
+   * The upkeep Caffeine asked for (draining its buffers, evicting), held until the call that
+   * caused it returns. A write or a miss then runs it on its own thread: a few hundred
+   * nanoseconds, where waking a pool thread cost a remote hit more than its Redis round trip on a
+   * 2-core machine (a read of an expired entry asks for upkeep every time). A read that answered
+   * hands it to {@code handOff}, the common pool as in Caffeine's default: run there, it made a
+   * local hit half as slow again as Caffeine's own. One slot, since Caffeine has at most one
+   * upkeep outstanding; upkeep asked for elsewhere (by a pool thread) waits for the next call.
+   */
+  private final AtomicReference<@Nullable Runnable> upkeep = new AtomicReference<>();
+
+  private final Executor handOff;
 
   /**
    * Creates a local tier.
@@ -75,6 +69,30 @@ public final class LocalTier<K, V> implements CacheTier<K, V> {
       LongSupplier storeCap,
       Ticker ticker,
       CacheObserver observer) {
+    this(
+        maximumSize,
+        maximumWeight,
+        weigher,
+        maximumValueWeight,
+        localTtl,
+        storeCap,
+        ticker,
+        observer,
+        ForkJoinPool.commonPool());
+  }
+
+  /** As above; the upkeep a read that answered asks for runs on {@code handOff}. */
+  LocalTier(
+      long maximumSize,
+      long maximumWeight,
+      @Nullable Weigher<K, V> weigher,
+      long maximumValueWeight,
+      @Nullable Duration localTtl,
+      LongSupplier storeCap,
+      Ticker ticker,
+      CacheObserver observer,
+      Executor handOff) {
+    this.handOff = handOff;
     this.weigher = weigher;
     this.maximumValueWeight = maximumValueWeight;
     this.observer = observer;
@@ -82,7 +100,7 @@ public final class LocalTier<K, V> implements CacheTier<K, V> {
     Caffeine<Object, Object> builder =
         Caffeine.newBuilder()
             .ticker(ticker::read)
-            .executor(UPKEEP)
+            .executor(this::holdUpkeep)
             .evictionListener((key, value, cause) -> evictions.increment());
     if (maximumWeight > 0) {
       Weigher<K, V> w = Objects.requireNonNull(weigher, "weigher");
@@ -127,12 +145,20 @@ public final class LocalTier<K, V> implements CacheTier<K, V> {
 
   @Override
   public @Nullable CacheEntry<V> get(K key) {
-    return cache.getIfPresent(key);
+    CacheEntry<V> entry = cache.getIfPresent(key);
+    if (upkeep.get() != null) {
+      settleUpkeep(entry == null);
+    }
+    return entry;
   }
 
   @Override
   public Map<K, CacheEntry<V>> getAll(Collection<? extends K> keys) {
-    return cache.getAllPresent(keys);
+    Map<K, CacheEntry<V>> found = cache.getAllPresent(keys);
+    if (upkeep.get() != null) {
+      settleUpkeep(found.size() < keys.size());
+    }
+    return found;
   }
 
   @Override
@@ -151,32 +177,45 @@ public final class LocalTier<K, V> implements CacheTier<K, V> {
    */
   public boolean putIf(K key, CacheEntry<V> entry, BooleanSupplier stillValid) {
     boolean admitted = admits(key, entry);
-    return asWriter(
-        () ->
-            cache
-                    .asMap()
-                    .compute(key, (k, old) -> stillValid.getAsBoolean() && admitted ? entry : null)
-                == entry);
+    boolean stored =
+        cache.asMap().compute(key, (k, old) -> stillValid.getAsBoolean() && admitted ? entry : null)
+            == entry;
+    runUpkeep();
+    return stored;
   }
 
   @Override
   public void invalidate(K key) {
-    asWriter(
-        () -> {
-          cache.invalidate(key);
-          return null;
-        });
+    cache.invalidate(key);
+    runUpkeep();
   }
 
-  /** Runs {@code write} with the upkeep it causes on this thread (see {@link #UPKEEP}). */
-  private static <T> T asWriter(Supplier<T> write) {
-    boolean[] writing = WRITING.get();
-    boolean outer = writing[0];
-    writing[0] = true;
-    try {
-      return write.get();
-    } finally {
-      writing[0] = outer;
+  /**
+   * Caffeine's executor: keeps the upkeep for the call that asked for it (see {@link #upkeep}),
+   * or hands it off if one is held already, which Caffeine's own bookkeeping should prevent.
+   */
+  void holdUpkeep(Runnable task) {
+    if (!upkeep.compareAndSet(null, task)) {
+      handOff.execute(task);
+    }
+  }
+
+  private void runUpkeep() {
+    Runnable task = upkeep.getAndSet(null);
+    if (task != null) {
+      task.run();
+    }
+  }
+
+  /** After a read: a miss runs the upkeep held, a read that answered hands it off. */
+  private void settleUpkeep(boolean missed) {
+    if (missed) {
+      runUpkeep();
+      return;
+    }
+    Runnable task = upkeep.getAndSet(null);
+    if (task != null) {
+      handOff.execute(task);
     }
   }
 
