@@ -128,11 +128,14 @@ public final class Report {
   }
 
   /**
-   * Adds the row of the cold-key scenario on {@code threads}: Strata's loads and p99, beside the
-   * baselines' on the same kind of threads.
+   * Adds the cold-key row: one load per round, and a p99 within {@code p99SlackMillis} of the
+   * floor's, {@code floorSubject} being the least any coalescing cache can do, measured in the
+   * same run on the same kind of threads.
    */
-  public void coalescing(String strataSubject, String threads, long loaderMillis, double p99SlackMillis) {
+  public void coalescing(
+      String strataSubject, String floorSubject, String threads, long loaderMillis, double p99SlackMillis) {
     CoalescedColdKey.Result strata = coalescedResult(strataSubject, threads);
+    CoalescedColdKey.Result floor = coalescedResult(floorSubject, threads);
     StringBuilder others = new StringBuilder();
     for (CoalescedColdKey.Result other : coalesced) {
       if (other != strata && other.threads().equals(threads)) {
@@ -153,21 +156,32 @@ public final class Report {
             threads,
             loaderMillis,
             strata.rounds());
+    double bound = floor.p99Millis() + p99SlackMillis;
     rows.add(
         new Row(
             scenario,
             String.format(
                 Locale.ROOT,
-                "%s: at most %d load per round; p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+                "%s: at most %d load per round; p50 %.1f ms, p99 %.1f ms, max %.1f ms; loader"
+                    + " called %.1f ms into the round (median; the floor's: %.2f ms)",
                 strata.subject(),
                 strata.maxLoadsPerRound(),
                 strata.p50Millis(),
                 strata.p99Millis(),
-                strata.maxMillis()),
+                strata.maxMillis(),
+                strata.loaderStartMillis(),
+                floor.loaderStartMillis()),
             others.toString().trim(),
-            String.format(Locale.ROOT, "%d load, p99 %.1f ms", strata.maxLoadsPerRound(), strata.p99Millis()),
-            String.format(Locale.ROOT, "1 load; p99 ≤ %.0f ms", loaderMillis + p99SlackMillis),
-            strata.maxLoadsPerRound() == 1 && strata.p99Millis() <= loaderMillis + p99SlackMillis));
+            String.format(
+                Locale.ROOT,
+                "%d load, p99 %.1f ms (floor %.1f ms + %.1f)",
+                strata.maxLoadsPerRound(),
+                strata.p99Millis(),
+                floor.p99Millis(),
+                strata.p99Millis() - floor.p99Millis()),
+            String.format(
+                Locale.ROOT, "1 load; p99 ≤ %s's + %.0f ms", floorSubject, p99SlackMillis),
+            strata.maxLoadsPerRound() == 1 && strata.p99Millis() <= bound));
   }
 
   /** Adds the propagation row: Strata's p99 within {@code maxP99Millis} and within the peer's. */

@@ -74,6 +74,7 @@ class BenchmarksSmokeIT {
           cold.run("strata", (key, loader) -> strata.cache.get(key, loader::apply), 1, 2);
       assertThat(result.maxLoadsPerRound()).isEqualTo(1);
       assertThat(result.p50Millis()).isPositive();
+      assertThat(result.loaderStartMillis()).as("the loader's start, after a walk of Redis").isPositive();
     }
     ConcurrentHashMap<String, byte[]> map = new ConcurrentHashMap<>();
     assertThat(cold.run("chm", map::computeIfAbsent, 0, 1).maxLoadsPerRound()).isEqualTo(1);

@@ -59,16 +59,22 @@ class ReportTest {
   }
 
   @Test
-  void coalescing_needsOneLoadAndTheP99WithinTheLoaderPlusSlack() {
-    report.add(new CoalescedColdKey.Result("strata", "platform", 1000, 10, 1, 20.5, 24.9, 26));
-    report.add(new CoalescedColdKey.Result("naive", "platform", 1000, 10, 870, 21, 23, 24));
-    report.add(new CoalescedColdKey.Result("naive", "virtual", 1000, 10, 990, 21, 23, 24));
-    report.coalescing("strata", "platform", 20, 5);
-    report.add(new CoalescedColdKey.Result("slow", "platform", 1000, 10, 1, 20.5, 25.1, 26));
-    report.coalescing("slow", "platform", 20, 5);
+  void coalescing_needsOneLoadAndTheP99WithinTheFloorsPlusSlack() {
+    report.add(new CoalescedColdKey.Result("floor", "platform", 1000, 10, 1, 20.2, 21.9, 23, 0.03));
+    report.add(new CoalescedColdKey.Result("strata", "platform", 1000, 10, 1, 20.5, 24.5, 26, 1.5));
+    report.add(new CoalescedColdKey.Result("naive", "platform", 1000, 10, 870, 21, 23, 24, 0.01));
+    report.add(new CoalescedColdKey.Result("naive", "virtual", 1000, 10, 990, 21, 23, 24, 0.01));
+    report.coalescing("strata", "floor", "platform", 20, 3);
+    report.add(new CoalescedColdKey.Result("slow", "platform", 1000, 10, 1, 20.5, 25.0, 26, 4));
+    report.coalescing("slow", "floor", "platform", 20, 3);
+    report.add(new CoalescedColdKey.Result("twice", "platform", 1000, 10, 2, 20.5, 22, 26, 1));
+    report.coalescing("twice", "floor", "platform", 20, 3);
 
-    assertThat(report.rows()).extracting(Report.Row::met).containsExactly(true, false);
-    assertThat(report.rows().get(0).baseline()).contains("naive: 870 loads").doesNotContain("990");
+    assertThat(report.rows()).extracting(Report.Row::met).containsExactly(true, false, false);
+    Report.Row row = report.rows().get(0);
+    assertThat(row.baseline()).contains("naive: 870 loads").doesNotContain("990");
+    assertThat(row.result()).isEqualTo("1 load, p99 24.5 ms (floor 21.9 ms + 2.6)");
+    assertThat(row.strata()).contains("loader called 1.5 ms into the round").contains("0.03 ms");
   }
 
   @Test

@@ -8,6 +8,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
@@ -25,10 +26,13 @@ public final class CoalescedColdKey {
     Object get(String key, Function<String, byte[]> loader);
   }
 
-  /** The outcome for one contender over all measured rounds. */
+  /**
+   * The outcome for one contender over all measured rounds; {@code loaderStartMillis} is the
+   * median time from a round's start to its first loader call.
+   */
   public record Result(
       String subject, String threads, int callers, int rounds, int maxLoadsPerRound,
-      double p50Millis, double p99Millis, double maxMillis) {}
+      double p50Millis, double p99Millis, double maxMillis, double loaderStartMillis) {}
 
   private final int callers;
   private final long loaderMillis;
@@ -67,9 +71,13 @@ public final class CoalescedColdKey {
   public Result run(String subject, Reader reader, int warmup, int measuredRounds)
       throws InterruptedException {
     AtomicInteger loads = new AtomicInteger();
+    // When the round's first load began: what a cache does before calling its loader (a walk of
+    // the tiers below, a lease) delays every caller's answer.
+    AtomicLong loaderStart = new AtomicLong();
     Function<String, byte[]> loader =
         key -> {
           loads.incrementAndGet();
+          loaderStart.compareAndSet(0, System.nanoTime());
           try {
             Thread.sleep(loaderMillis);
           } catch (InterruptedException e) {
@@ -126,10 +134,13 @@ public final class CoalescedColdKey {
       started.add(thread);
     }
     Latencies measured = new Latencies(callers * measuredRounds);
+    Latencies loaderDelays = new Latencies(measuredRounds);
     int maxLoads = 0;
     try {
       for (int r = 0; r < total; r++) {
         loads.set(0);
+        loaderStart.set(0);
+        long roundStart = System.nanoTime();
         starts[r].countDown();
         if (!ends[r].await(30, TimeUnit.SECONDS)) {
           throw new IllegalStateException(subject + ": callers did not finish a round in 30 s");
@@ -138,6 +149,7 @@ public final class CoalescedColdKey {
           throw new IllegalStateException(subject + " failed a caller", failure.get());
         }
         if (r >= warmup) {
+          loaderDelays.add(loaderStart.get() == 0 ? 0 : loaderStart.get() - roundStart);
           maxLoads = Math.max(maxLoads, loads.get());
           for (long nanos : latencies) {
             measured.add(nanos);
@@ -158,6 +170,7 @@ public final class CoalescedColdKey {
         maxLoads,
         measured.percentileMillis(50),
         measured.percentileMillis(99),
-        measured.percentileMillis(100));
+        measured.percentileMillis(100),
+        loaderDelays.percentileMillis(50));
   }
 }
