@@ -23,7 +23,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * The in-process tier, on Caffeine. Each entry expires at its own {@link
  * CacheEntry#retainUntil()}, capped by the local TTL; the tier is bounded by count or by weight,
- * and values heavier than a cap are not admitted.
+ * and values heavier than a cap are not admitted. Thread-safe. Caffeine's upkeep runs on the
+ * calling thread after a write or a miss, and on the common pool after a hit.
  */
 public final class LocalTier<K, V> implements CacheTier<K, V> {
 
