@@ -222,7 +222,8 @@ class VirtualThreadPinningIT {
       StringBuilder trace = new StringBuilder();
       for (String field : List.of("pinnedReason", "blockingOperation")) {
         if (event.hasField(field)) {
-          trace.append(field).append(": ").append((Object) event.getValue(field)).append('\n');
+          Object value = event.getValue(field);
+          trace.append(field).append(": ").append(value).append('\n');
         }
       }
       boolean strata = false;
