@@ -23,6 +23,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ForkJoinPool;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -79,7 +80,8 @@ public final class DefaultMultiLevelCache<K, V>
             settings.localTtl(),
             mode::localCapNanos,
             ticker,
-            observers);
+            observers,
+            ForkJoinPool.commonPool());
     LocalAdmission<K> admission =
         new LocalAdmission<>(settings.localAdmissionReads(), settings.maximumSize());
     EntryFactory<K, V> entries = new EntryFactory<>(settings);

@@ -13,7 +13,6 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
@@ -60,30 +59,10 @@ public final class LocalTier<K, V> implements CacheTier<K, V> {
    * @param localTtl the longest any entry is kept, or null for no cap
    * @param storeCap the longest an entry stored now may be kept (read when it is stored: the
    *     staleness bound of degraded mode), {@code Long.MAX_VALUE} for no cap
+   * @param handOff where Caffeine's upkeep runs when a read that answered asked for it: the
+   *     common pool, as in Caffeine's default (after a write or a miss it runs on the caller)
    */
   public LocalTier(
-      long maximumSize,
-      long maximumWeight,
-      @Nullable Weigher<K, V> weigher,
-      long maximumValueWeight,
-      @Nullable Duration localTtl,
-      LongSupplier storeCap,
-      Ticker ticker,
-      CacheObserver observer) {
-    this(
-        maximumSize,
-        maximumWeight,
-        weigher,
-        maximumValueWeight,
-        localTtl,
-        storeCap,
-        ticker,
-        observer,
-        ForkJoinPool.commonPool());
-  }
-
-  /** As above; the upkeep a read that answered asks for runs on {@code handOff}. */
-  LocalTier(
       long maximumSize,
       long maximumWeight,
       @Nullable Weigher<K, V> weigher,
