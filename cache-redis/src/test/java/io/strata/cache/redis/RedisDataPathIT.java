@@ -250,8 +250,26 @@ class RedisDataPathIT {
     }
   }
 
+  /** With replies held, the server can only have all 100 reads if they were sent together. */
   @Test
   void getAll_sendsEveryReadBeforeAnyReplyComes() throws Exception {
+    assertFirstRoundTripReads(100, 100);
+  }
+
+  /**
+   * A round trip carries the reads of at most 512 keys (four transactions of 128), as it did when
+   * each key was a transaction of its own: a batch must be answered within the command timeout.
+   */
+  @Test
+  void getAll_ofManyKeys_sendsAtMost512KeysPerRoundTrip() throws Exception {
+    assertFirstRoundTripReads(1000, 512);
+  }
+
+  /**
+   * Asserts that a getAll of {@code keys} Redis hits, with every reply held back, sends exactly
+   * {@code firstRoundTrip} reads before the first reply comes, and then answers them all.
+   */
+  private void assertFirstRoundTripReads(int keys, int firstRoundTrip) throws Exception {
     try (FaultProxy proxy = FaultProxy.start("127.0.0.1", REDIS.server().port())
             .exemptConnectionsSaying("strata-invalidations");
         RedisCacheClient viaProxy =
@@ -262,25 +280,65 @@ class RedisDataPathIT {
             MultiLevelCache.<String, String>builder("bulk")
                 .tier(RedisTier.factory(viaProxy, Codec.utf8()))
                 .build()) {
-      List<String> keys = IntStream.range(0, 100).mapToObj(i -> "k" + i).toList();
       Map<String, String> values = new LinkedHashMap<>();
-      keys.forEach(key -> values.put(key, "v-" + key));
+      IntStream.range(0, keys).forEach(i -> values.put("k" + i, "v" + i));
       writer.putAll(values);
       reader.getIfPresent("warm");
-      long callsBefore = REDIS.server().commandCalls("exec");
+      long callsBefore = REDIS.server().commandCalls("hgetall");
 
       proxy.holdReplies();
       CompletableFuture<Map<String, String>> read =
-          CompletableFuture.supplyAsync(() -> reader.getAll(keys));
-      // With replies held, the server can only have all 100 reads if they were sent together.
+          CompletableFuture.supplyAsync(() -> reader.getAll(values.keySet()));
       Await.until(
           Duration.ofSeconds(5),
-          () -> REDIS.server().commandCalls("exec") - callsBefore >= 100,
-          "100 reads on the server");
+          () -> REDIS.server().commandCalls("hgetall") - callsBefore >= firstRoundTrip,
+          firstRoundTrip + " reads on the server");
+      // The next round trip goes only once the first is answered, and the replies are held.
+      assertThat(REDIS.server().commandCalls("hgetall") - callsBefore).isEqualTo(firstRoundTrip);
       assertThat(read).isNotDone();
       proxy.releaseReplies();
 
       assertThat(read.get()).isEqualTo(values);
+      assertThat(REDIS.server().commandCalls("hgetall") - callsBefore).isEqualTo(keys);
+    }
+  }
+
+  /**
+   * A getAll of 300 keys is three transactions (128, 128, 44 keys), not one per key; an entry that
+   * cannot be read (a key of another type, a value over the client's reply limit) is a miss,
+   * deleted and counted, and costs the other keys of its transaction nothing.
+   */
+  @Test
+  void getAll_readsManyKeysPerTransaction_andJudgesEachKeyAlone() {
+    CountingObserver observer = new CountingObserver();
+    try (MultiLevelCache<String, String> writer = instance("grouped").build();
+        MultiLevelCache<String, String> reader =
+            MultiLevelCache.<String, String>builder("grouped")
+                .tier(RedisTier.factory(client, Codec.utf8()))
+                .build()) {
+      reader.advanced().addObserver(observer);
+      Map<String, String> values = new LinkedHashMap<>();
+      IntStream.range(0, 300).forEach(i -> values.put("k" + i, "v" + i));
+      writer.putAll(values);
+      admin.del("strata:grouped:k7");
+      admin.set("strata:grouped:k7", "a string, not a hash");
+      admin.hset("strata:grouped:k200", "b", "h".repeat(3 * 1024 * 1024));
+      values.remove("k7");
+      values.remove("k200");
+      List<String> keys = new java.util.ArrayList<>(values.keySet());
+      keys.add(7, "k7");
+      keys.add(200, "k200");
+      keys.add("absent");
+      long execBefore = REDIS.server().commandCalls("exec");
+
+      Map<String, String> found = reader.getAll(keys);
+
+      assertThat(REDIS.server().commandCalls("exec") - execBefore).isEqualTo(3);
+      assertThat(found).isEqualTo(values);
+      assertThat(observer.decodeErrors).hasValue(1);
+      assertThat(observer.tooLarge).hasValue(1);
+      assertThat(observer.tierErrors).hasValue(0);
+      assertThat(admin.exists("strata:grouped:k7", "strata:grouped:k200")).isZero();
     }
   }
 

@@ -27,6 +27,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -39,6 +40,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
+import java.util.function.IntUnaryOperator;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -441,8 +443,9 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
     // Every write, with its id: the pushes for them are this instance's own.
     List<byte[]> expectedKeys = new ArrayList<>(entries.size());
     List<byte[]> expectedIds = new ArrayList<>(entries.size());
-    // Plain writes on a single node, many entries to a transaction.
+    // Plain writes on a single node, many entries to a transaction; per command, its entries.
     @Nullable List<TransactionalWrite.Write> group = null;
+    List<@Nullable List<TransactionalWrite.Write>> groups = new ArrayList<>(1);
     for (Map.Entry<? extends K, CacheEntry<V>> mapping : entries.entrySet()) {
       K key = mapping.getKey();
       byte[] redisKey = redisKey(key);
@@ -470,6 +473,7 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
           checked.add(null);
           written.add(null);
           writeIds.add(null);
+          groups.add(writes);
           commands.add(eval -> new TransactionalWrite(writes));
         }
         group.add(new TransactionalWrite.Write(redisKey, leaseKey, encoded));
@@ -477,6 +481,7 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
       }
       written.add(encoded == null ? null : redisKey);
       writeIds.add(encoded == null ? null : writeId);
+      groups.add(null);
       if (encoded == null) {
         if (token != null) {
           checked.add(key);
@@ -505,12 +510,25 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
     }
     // Deletions and writes go in one batch: their keys differ, so their order does not matter.
     List<Object> replies =
-        run(connection, commands.size(), (i, eval) -> commands.get(i).apply(eval));
+        run(
+            connection,
+            commands.size(),
+            i -> {
+              List<TransactionalWrite.Write> grouped = groups.get(i);
+              return grouped == null ? 1 : grouped.size();
+            },
+            (i, eval) -> commands.get(i).apply(eval));
     Set<K> refused = new HashSet<>();
+    List<TransactionalWrite.Write> retyped = new ArrayList<>(0);
     for (int i = 0; i < replies.size(); i++) {
       Object reply = replies.get(i);
       if (reply instanceof RedisCommandExecutionException error) {
         throw error;
+      }
+      List<TransactionalWrite.Write> transaction = groups.get(i);
+      if (transaction != null) {
+        retyped.addAll(TransactionalWrite.refused(transaction, (List<?>) reply));
+        continue;
       }
       K key = checked.get(i);
       if (key != null && Long.valueOf(0).equals(reply)) {
@@ -518,6 +536,19 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
         byte[] redisKey = written.get(i);
         if (redisKey != null) {
           invalidations.forgetWrite(redisKey, writeIds.get(i));
+        }
+      }
+    }
+    if (!retyped.isEmpty()) {
+      // Keys of another type, which the transaction could not replace: the script deletes them.
+      List<Object> rewritten =
+          run(
+              connection,
+              retyped.size(),
+              (i, eval) -> Scripts.write(retyped.get(i).key(), null, retyped.get(i).entry(), eval));
+      for (Object reply : rewritten) {
+        if (reply instanceof RedisCommandExecutionException error) {
+          throw error;
         }
       }
     }
@@ -685,9 +716,10 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
   // ---------------------------------------------------------------- commands
 
   /**
-   * Reads the entries at {@code keys}, one reply each for {@link #readReply}: as a transaction of
-   * plain commands on a single node, with the read script on a Cluster (where a transaction's
-   * commands would be routed apart) or wherever the transaction cannot be written as one unit.
+   * Reads the entries at {@code keys}, one reply each for {@link #readReply}: as transactions of
+   * plain commands on a single node, up to {@link TransactionalRead#MAX_KEYS} keys to one, with the
+   * read script on a Cluster (where a transaction's commands would be routed apart) or wherever the
+   * transaction cannot be written as one unit.
    */
   private List<Object> read(StatefulConnection<byte[], byte[]> connection, List<byte[]> keys) {
     if (!link.canWriteAsOneUnit(connection)) {
@@ -696,24 +728,59 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
           keys.size(),
           (i, eval) -> Scripts.read(keys.get(i), settings.maxValueBytes(), eval));
     }
-    return run(connection, keys.size(), (i, eval) -> new TransactionalRead(keys.get(i)));
+    List<TransactionalRead> transactions = new ArrayList<>();
+    for (int from = 0; from < keys.size(); from += TransactionalRead.MAX_KEYS) {
+      transactions.add(
+          new TransactionalRead(
+              keys.subList(from, Math.min(keys.size(), from + TransactionalRead.MAX_KEYS))));
+    }
+    List<Object> execReplies =
+        run(
+            connection,
+            transactions.size(),
+            i -> transactions.get(i).keys(),
+            (i, eval) -> transactions.get(i));
+    List<Object> replies = new ArrayList<>(keys.size());
+    for (int i = 0; i < transactions.size(); i++) {
+      TransactionalRead transaction = transactions.get(i);
+      if (execReplies.get(i) instanceof List<?> execReply) {
+        replies.addAll(transaction.perKey(execReply));
+      } else {
+        // The EXEC itself failed, for a reason other than Redis being unavailable (run threw then).
+        replies.addAll(Collections.nCopies(transaction.keys(), execReplies.get(i)));
+      }
+    }
+    return replies;
+  }
+
+  /** {@link #run(StatefulConnection, int, IntUnaryOperator, CommandMaker)}, one key per command. */
+  private List<Object> run(
+      StatefulConnection<byte[], byte[]> connection, int count, CommandMaker maker) {
+    return run(connection, count, i -> 1, maker);
   }
 
   /**
-   * Sends one command per key in batches, each batch written with one flush, and returns each
-   * reply or its error reply (as a {@link RedisCommandExecutionException}), in order. A script the
-   * server does not know yet is sent again as EVAL.
+   * Sends {@code count} commands in batches of about {@link #BATCH} keys ({@code keys} tells how
+   * many the command at an index carries: a transaction, many), each batch written with one flush
+   * and answered within the command timeout, and returns each reply or its error reply (as a
+   * {@link RedisCommandExecutionException}), in order. A script the server does not know yet is
+   * sent again as EVAL.
    *
    * @throws UnavailableException if Redis did not answer in time or the connection failed
    */
   private List<Object> run(
-      StatefulConnection<byte[], byte[]> connection, int count, CommandMaker maker) {
+      StatefulConnection<byte[], byte[]> connection,
+      int count,
+      IntUnaryOperator keys,
+      CommandMaker maker) {
     List<Object> replies = new ArrayList<>(count);
     try {
-      for (int from = 0; from < count; from += BATCH) {
-        List<Integer> batch = new ArrayList<>(BATCH);
-        for (int i = from; i < Math.min(count, from + BATCH); i++) {
-          batch.add(i);
+      for (int from = 0; from < count; ) {
+        List<Integer> batch = new ArrayList<>();
+        int inBatch = 0;
+        while (from < count && (batch.isEmpty() || inBatch + keys.applyAsInt(from) <= BATCH)) {
+          inBatch += keys.applyAsInt(from);
+          batch.add(from++);
         }
         List<Object> batchReplies = dispatch(connection, batch, i -> maker.make(i, false));
         List<Integer> retry = new ArrayList<>();

@@ -1,5 +1,6 @@
 package io.strata.cache.redis.internal;
 
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
@@ -8,13 +9,18 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Entries written as one transaction: {@code MULTI}, then per entry {@code DEL key [lease]; HSET
- * key field value ...; PEXPIRE key ttl}, then {@code EXEC}. Every field of each previous entry is
- * replaced (whatever type the key held), and no key is ever without a TTL, since all the commands
- * apply together or not at all. Deleting a lease (in its entry's slot) refuses the stores of loads
- * under way: they may have read the source before this value was written. Redis pushes one
- * invalidation per key, however many of the commands changed it. See {@link Transaction} for how
- * it is sent.
+ * Entries written as one transaction: {@code MULTI}, {@code DEL} of the leases the entries end,
+ * then per entry {@code HDEL key <optional fields it lacks>; HSET key field value ...; PEXPIRE key
+ * ttl}, then {@code EXEC}. Every field a previous entry of this format had is replaced or removed,
+ * and no key is ever without a TTL, since all the commands apply together or not at all. Not
+ * {@code DEL} first: freeing and rebuilding the hash made a write a third slower on the server.
+ * Deleting a lease (in its entry's slot) refuses the stores of loads under way: they may have read
+ * the source before this value was written. Redis pushes one invalidation per key, however many of
+ * the commands changed it. See {@link Transaction} for how it is sent.
+ *
+ * <p>A key of another type refuses the {@code HDEL} and the {@code HSET} (and takes the TTL):
+ * {@link #refused} names those entries, which the caller writes again with the write script, which
+ * deletes whatever the key held.
  */
 final class TransactionalWrite extends Transaction {
 
@@ -33,16 +39,30 @@ final class TransactionalWrite extends Transaction {
       throw new IllegalArgumentException(
           "a transaction writes 1 to " + MAX_ENTRIES + " entries, not " + writes.size());
     }
-    List<Queued> commands = new ArrayList<>(3 * writes.size());
+    List<Queued> commands = new ArrayList<>(1 + 3 * writes.size());
+    CommandArgs<byte[], byte[]> leases = new CommandArgs<>(ByteArrayCodec.INSTANCE);
+    boolean anyLease = false;
+    for (Write write : writes) {
+      if (write.leaseKey() != null) {
+        leases.addKey(write.leaseKey());
+        anyLease = true;
+      }
+    }
+    if (anyLease) {
+      // One DEL for all: each command in a transaction costs the server a dispatch of its own.
+      commands.add(new Queued(CommandType.DEL, leases));
+    }
     for (Write write : writes) {
       byte[] key = write.key();
-      CommandArgs<byte[], byte[]> deleted =
-          new CommandArgs<>(ByteArrayCodec.INSTANCE).addKey(key);
-      if (write.leaseKey() != null) {
-        deleted.addKey(write.leaseKey());
+      List<byte[]> absent = write.entry().absent();
+      if (!absent.isEmpty()) {
+        CommandArgs<byte[], byte[]> removed =
+            new CommandArgs<>(ByteArrayCodec.INSTANCE).addKey(key);
+        for (byte[] field : absent) {
+          removed.add(field);
+        }
+        commands.add(new Queued(CommandType.HDEL, removed));
       }
-      // One DEL for both: each command in a transaction costs the server a dispatch of its own.
-      commands.add(new Queued(CommandType.DEL, deleted));
       CommandArgs<byte[], byte[]> fields = new CommandArgs<>(ByteArrayCodec.INSTANCE).addKey(key);
       for (byte[] field : write.entry().fields()) {
         fields.add(field);
@@ -56,5 +76,41 @@ final class TransactionalWrite extends Transaction {
                   .add(write.entry().ttlMillis())));
     }
     return commands;
+  }
+
+  /**
+   * Returns those of {@code writes} whose key held another type, from the {@code EXEC} reply of
+   * their transaction: their fields were not written.
+   *
+   * @throws RedisCommandExecutionException if a command failed for any other reason
+   */
+  static List<Write> refused(List<Write> writes, List<?> execReply) {
+    int at = writes.stream().anyMatch(write -> write.leaseKey() != null) ? 1 : 0;
+    int commands = at;
+    for (Write write : writes) {
+      commands += write.entry().absent().isEmpty() ? 2 : 3;
+    }
+    if (execReply.size() != commands) {
+      throw new IllegalStateException(
+          "a write of " + writes.size() + " entries got " + execReply.size() + " replies, not "
+              + commands);
+    }
+    if (at == 1 && execReply.get(0) instanceof RedisCommandExecutionException error) {
+      throw error;
+    }
+    List<Write> refused = new ArrayList<>(0);
+    for (Write write : writes) {
+      int count = write.entry().absent().isEmpty() ? 2 : 3;
+      RedisCommandExecutionException error = firstError(execReply.subList(at, at + count));
+      at += count;
+      if (error == null) {
+        continue;
+      }
+      if (!String.valueOf(error.getMessage()).startsWith("WRONGTYPE")) {
+        throw error;
+      }
+      refused.add(write);
+    }
+    return refused;
   }
 }
