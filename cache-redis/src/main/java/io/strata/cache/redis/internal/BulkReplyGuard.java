@@ -17,9 +17,11 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Lettuce reads a bulk string only once all of it has arrived, so without this a value of any
  * size another writer put in Redis (up to the server's 512 MB) would be held in memory before a
- * size check could see it. In a reply of many elements (a transaction's, a hash's), the error
- * element fails only the command it belongs to: Lettuce completes that command with a
- * {@code RedisCommandExecutionException} whose message starts with {@link #ERROR_CODE}.
+ * size check could see it. In a reply of many elements (a hash's, a script's), the error element
+ * fails only the command it belongs to: Lettuce completes that command with a {@code
+ * RedisCommandExecutionException} whose message starts with {@link #ERROR_CODE}. In a
+ * transaction's reply it is an element of the reply of the queued command it belongs to ({@link
+ * Transaction}), so the other commands of the transaction are answered.
  *
  * <p>One instance per channel (it keeps the parse state of its stream); used on the channel's
  * event loop only. The parse is flat: aggregate headers and simple lines pass as lines, and only
