@@ -24,6 +24,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
@@ -253,53 +254,88 @@ class RedisDataPathIT {
   /** With replies held, the server can only have all 100 reads if they were sent together. */
   @Test
   void getAll_sendsEveryReadBeforeAnyReplyComes() throws Exception {
-    assertFirstRoundTripReads(100, 100);
+    Map<String, String> values = values(100);
+    Map<String, String> read = firstRoundTrip(values, 100, "hgetall", MultiLevelCache::getAll);
+    assertThat(read).isEqualTo(values);
   }
 
   /**
-   * A round trip carries the reads of at most 512 keys (four transactions of 128), as it did when
-   * each key was a transaction of its own: a batch must be answered within the command timeout.
+   * A round trip carries the reads or writes of at most 512 keys (four transactions of 128), as
+   * when each key was a command of its own: a batch must be answered within the command timeout.
    */
   @Test
   void getAll_ofManyKeys_sendsAtMost512KeysPerRoundTrip() throws Exception {
-    assertFirstRoundTripReads(1000, 512);
+    Map<String, String> values = values(1000);
+    Map<String, String> read = firstRoundTrip(values, 512, "hgetall", MultiLevelCache::getAll);
+    assertThat(read).isEqualTo(values);
+  }
+
+  @Test
+  void putAll_ofManyEntries_sendsAtMost512PerRoundTrip() throws Exception {
+    Map<String, String> values = values(1000);
+    Map<String, String> written = new LinkedHashMap<>();
+    values.forEach((key, value) -> written.put(key, "new-" + value));
+
+    firstRoundTrip(
+        values,
+        512,
+        "hset",
+        (cache, keys) -> {
+          cache.putAll(written);
+          return null;
+        });
+
+    for (String key : List.of("k0", "k511", "k512", "k999")) {
+      assertThat(admin.hget("strata:bulk:" + key, "b")).isEqualTo(written.get(key));
+    }
+  }
+
+  private static Map<String, String> values(int count) {
+    Map<String, String> values = new LinkedHashMap<>();
+    IntStream.range(0, count).forEach(i -> values.put("k" + i, "v" + i));
+    return values;
   }
 
   /**
-   * Asserts that a getAll of {@code keys} Redis hits, with every reply held back, sends exactly
-   * {@code firstRoundTrip} reads before the first reply comes, and then answers them all.
+   * Writes {@code values} to Redis, then runs {@code call} with their keys on a cache whose Redis
+   * replies are held back, asserts that exactly {@code firstRoundTrip} {@code command}s reach the
+   * server before the first reply comes, and, once replies flow, one per key; returns what the
+   * call returned.
    */
-  private void assertFirstRoundTripReads(int keys, int firstRoundTrip) throws Exception {
+  private <T> T firstRoundTrip(
+      Map<String, String> values,
+      int firstRoundTrip,
+      String command,
+      java.util.function.BiFunction<MultiLevelCache<String, String>, Set<String>, T> call)
+      throws Exception {
     try (FaultProxy proxy = FaultProxy.start("127.0.0.1", REDIS.server().port())
             .exemptConnectionsSaying("strata-invalidations");
         RedisCacheClient viaProxy =
             RedisTierKit.connected(RedisConnectionOptions.standalone(proxy.uri())
                 .commandTimeout(Duration.ofSeconds(5)).build());
         MultiLevelCache<String, String> writer = instance("bulk").build();
-        MultiLevelCache<String, String> reader =
+        MultiLevelCache<String, String> cache =
             MultiLevelCache.<String, String>builder("bulk")
                 .tier(RedisTier.factory(viaProxy, Codec.utf8()))
                 .build()) {
-      Map<String, String> values = new LinkedHashMap<>();
-      IntStream.range(0, keys).forEach(i -> values.put("k" + i, "v" + i));
       writer.putAll(values);
-      reader.getIfPresent("warm");
-      long callsBefore = REDIS.server().commandCalls("hgetall");
+      cache.getIfPresent("warm");
+      long callsBefore = REDIS.server().commandCalls(command);
 
       proxy.holdReplies();
-      CompletableFuture<Map<String, String>> read =
-          CompletableFuture.supplyAsync(() -> reader.getAll(values.keySet()));
+      CompletableFuture<T> done = CompletableFuture.supplyAsync(() -> call.apply(cache, values.keySet()));
       Await.until(
           Duration.ofSeconds(5),
-          () -> REDIS.server().commandCalls("hgetall") - callsBefore >= firstRoundTrip,
-          firstRoundTrip + " reads on the server");
+          () -> REDIS.server().commandCalls(command) - callsBefore >= firstRoundTrip,
+          firstRoundTrip + " " + command + "s on the server");
       // The next round trip goes only once the first is answered, and the replies are held.
-      assertThat(REDIS.server().commandCalls("hgetall") - callsBefore).isEqualTo(firstRoundTrip);
-      assertThat(read).isNotDone();
+      assertThat(REDIS.server().commandCalls(command) - callsBefore).isEqualTo(firstRoundTrip);
+      assertThat(done).isNotDone();
       proxy.releaseReplies();
 
-      assertThat(read.get()).isEqualTo(values);
-      assertThat(REDIS.server().commandCalls("hgetall") - callsBefore).isEqualTo(keys);
+      T result = done.get();
+      assertThat(REDIS.server().commandCalls(command) - callsBefore).isEqualTo(values.size());
+      return result;
     }
   }
 

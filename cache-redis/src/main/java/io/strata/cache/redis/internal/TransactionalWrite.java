@@ -88,7 +88,7 @@ final class TransactionalWrite extends Transaction {
     int at = writes.stream().anyMatch(write -> write.leaseKey() != null) ? 1 : 0;
     int commands = at;
     for (Write write : writes) {
-      commands += write.entry().absent().isEmpty() ? 2 : 3;
+      commands += commandsOf(write);
     }
     if (execReply.size() != commands) {
       throw new IllegalStateException(
@@ -100,7 +100,7 @@ final class TransactionalWrite extends Transaction {
     }
     List<Write> refused = new ArrayList<>(0);
     for (Write write : writes) {
-      int count = write.entry().absent().isEmpty() ? 2 : 3;
+      int count = commandsOf(write);
       RedisCommandExecutionException error = firstError(execReply.subList(at, at + count));
       at += count;
       if (error == null) {
@@ -112,5 +112,10 @@ final class TransactionalWrite extends Transaction {
       refused.add(write);
     }
     return refused;
+  }
+
+  /** The commands queued for {@code write}: HDEL only when the entry lacks optional fields. */
+  private static int commandsOf(Write write) {
+    return write.entry().absent().isEmpty() ? 2 : 3;
   }
 }
