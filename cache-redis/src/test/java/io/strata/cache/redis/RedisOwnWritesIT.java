@@ -2,8 +2,10 @@ package io.strata.cache.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.strata.cache.Loader;
 import io.strata.cache.Lookup;
 import io.strata.cache.MultiLevelCache;
+import io.strata.cache.TierHealth;
 import io.strata.cache.codec.Codec;
 import io.strata.cache.redis.harness.Await;
 import io.strata.cache.redis.harness.CloseAfterEach;
@@ -13,6 +15,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,10 +23,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The writer keeps its own copy: the push Redis sends back for an instance's own write does not
- * evict what it just stored, while a push for anyone else's write (another instance, another
- * cache on the same client, a write that came after its own) still does. Real server, two clients
- * for two instances; a proxy holds one instance's pushes where the order of events matters.
+ * The writer keeps its own copy: an instance's own write does not evict what it just stored,
+ * while anyone else's write (another instance, another cache on the same client, a write that came
+ * after its own) still does. A put is sent on the tracking connection, whose {@code NOLOOP} skips
+ * its push: no push, no check. A load's store is a script, which Redis pushes anyway: its push is
+ * checked against the id Redis holds. Real server, two clients for two instances; a proxy holds
+ * one instance's pushes, or Redis pauses writes, where the order of events matters.
  */
 class RedisOwnWritesIT {
 
@@ -50,16 +55,23 @@ class RedisOwnWritesIT {
   }
 
   private MultiLevelCache<String, String> cache(RedisCacheClient client, String name) {
+    return cache(
+        client,
+        name,
+        key -> {
+          loads.incrementAndGet();
+          return "loaded-" + key;
+        });
+  }
+
+  private MultiLevelCache<String, String> cache(
+      RedisCacheClient client, String name, Loader<String, String> loader) {
     MultiLevelCache<String, String> cache =
         toClose.add(
             MultiLevelCache.<String, String>builder(name)
                 .ttl(Duration.ofMinutes(5))
                 .tier(RedisTier.builder(client, KeyMapper.strings(), Codec.utf8()).build())
-                .loader(
-                    key -> {
-                      loads.incrementAndGet();
-                      return "loaded-" + key;
-                    })
+                .loader(loader)
                 .build());
     RedisTierKit.awaitCoherent(cache);
     return cache;
@@ -103,6 +115,11 @@ class RedisOwnWritesIT {
     return REDIS.server().commandCalls("evalsha", "eval", "exec");
   }
 
+  /** The checks of pushes for keys an instance wrote: one {@code HGET <key> id} each. */
+  private long echoChecks() {
+    return REDIS.server().commandCalls("hget");
+  }
+
   @Test
   void afterAPut_theWritersNextReadIsALocalHit_andTheOtherInstanceIsInvalidated() {
     MultiLevelCache<String, String> a = cache(client(REDIS.uri()), "own");
@@ -114,23 +131,25 @@ class RedisOwnWritesIT {
     b.get("k");
     assertThat(b.lookup("k")).isEqualTo(new Lookup<>("old", "local", false));
 
+    long checksBefore = echoChecks();
     a.put("k", "new");
     awaitPushed(heardB, 0, 1);
     settle(a, heardA, b);
 
-    // B's old copy is gone; A's own push came back too (B heard it, so it was sent), and A kept
-    // its copy: a local hit, no read of Redis; A applied B's two puts and nothing of its own.
+    // B's old copy is gone; A kept its copy: a local hit, no read of Redis; A applied B's two
+    // puts and nothing of its own, and no push of its own came to be checked.
     assertThat(b.lookup("k")).isEqualTo(new Lookup<>("new", "redis", false));
     long readsBefore = reads();
     assertThat(a.lookup("k")).isEqualTo(new Lookup<>("new", "local", false));
     assertThat(reads()).as("reads of Redis by A's local hit").isEqualTo(readsBefore);
     assertThat(heardA.invalidationsReceived).as("pushes A applied").hasValue(2);
+    assertThat(echoChecks()).as("checks of an echo of A's put").isEqualTo(checksBefore);
   }
 
   /**
-   * A putAll of 200 entries is two transactions of commands that each change every key three
-   * times (DEL, HSET, PEXPIRE): Redis pushes each key once, so the other instance hears 200
-   * changes and the writer, which recognises each push as its own, keeps all 200 copies.
+   * A putAll of 200 entries is two transactions of commands that each change every key twice
+   * (HSET, PEXPIRE): Redis pushes each key once, so the other instance hears 200 changes, and the
+   * writer, to which none is pushed, keeps all 200 copies.
    */
   @Test
   void afterAPutAll_theWriterKeepsEveryCopy_andEachKeyIsPushedOnce() {
@@ -143,6 +162,7 @@ class RedisOwnWritesIT {
       values.put("k" + i, "v" + i);
     }
 
+    long checksBefore = echoChecks();
     a.putAll(values);
     awaitPushed(heardB, 0, 200);
     settle(a, heardA, b);
@@ -153,6 +173,7 @@ class RedisOwnWritesIT {
     assertThat(reads()).as("reads of Redis by A's local hits").isEqualTo(readsBefore);
     assertThat(heardA.invalidationsReceived).as("pushes A applied: B's sync only").hasValue(1);
     assertThat(heardB.invalidationsReceived).as("keys pushed to B").hasValue(200);
+    assertThat(echoChecks()).as("checks of an echo of A's putAll").isEqualTo(checksBefore);
   }
 
   @Test
@@ -185,17 +206,16 @@ class RedisOwnWritesIT {
 
     first.put("k", "new");
 
+    // Redis pushes nothing to the client that wrote: the writer tells its sibling itself.
     Await.until(SOON, () -> heardSecond.invalidationsReceived.get() >= 2, "the second put heard");
-    // The same push reached the writer, whose check went out before this read on the same
-    // connection.
-    first.getIfPresent("never-written");
     assertThat(second.lookup("k")).isEqualTo(new Lookup<>("new", "redis", false));
     assertThat(first.lookup("k")).isEqualTo(new Lookup<>("new", "local", false));
   }
 
   @Test
   void aWriteByAnotherInstanceAfterTheWritersOwn_evictsTheWritersCopy() {
-    // A's pushes are held: both its own push and B's later one reach A only after both writes.
+    // A's tracking connection (its pushes, and the replies to its puts) goes through a proxy,
+    // held once A's put is done: B's later push reaches A only once released.
     FaultProxy proxy =
         toClose.add(
             FaultProxy.start("127.0.0.1", REDIS.server().port())
@@ -204,11 +224,12 @@ class RedisOwnWritesIT {
     MultiLevelCache<String, String> b = cache(client(REDIS.uri()), "overwritten");
     CountingObserver heardA = observe(a);
     CountingObserver heardB = observe(b);
-    proxy.holdReplies();
 
     a.put("k", "from-a");
+    awaitPushed(heardB, 0, 1);
+    proxy.holdReplies();
     b.put("k", "from-b");
-    awaitPushed(heardB, 0, 1); // B heard A's put: both writes are done
+    assertThat(REDIS.server().command("HGET", "strata:overwritten:k", "b")).isEqualTo("from-b");
     assertThat(a.lookup("k")).as("A before it hears anything").isEqualTo(
         new Lookup<>("from-a", "local", false));
 
@@ -219,34 +240,86 @@ class RedisOwnWritesIT {
     assertThat(REDIS.server().command("HGET", "strata:overwritten:k", "b")).isEqualTo("from-b");
   }
 
+  /**
+   * A put on a tracking connection that closes under it (here cut by a proxy at the put's first
+   * byte, before the client knows) is not lost: it goes again on the shared connection, and the
+   * breaker does not count it as a failure of Redis.
+   */
   @Test
-  void onePushForTheWritersOwnWriteAndALaterOne_isDelivered_forRedisHoldsTheLaterValue()
+  void aPutWhoseTrackingConnectionIsCutUnderIt_goesAgainOnTheSharedConnection() {
+    FaultProxy proxy =
+        toClose.add(
+            FaultProxy.start("127.0.0.1", REDIS.server().port())
+                .exemptConnectionsSaying("strata-cache"));
+    MultiLevelCache<String, String> a = cache(client(proxy.uri()), "cut-writer");
+    CountingObserver observed = observe(a);
+    long acceptedBefore = proxy.connectionsAccepted();
+    long execsBefore = REDIS.server().commandCalls("exec");
+
+    proxy.cutAfterBytes(1); // no heartbeat for 30 s: the put's first byte is the one cut
+    a.put("k", "v");
+    proxy.heal();
+
+    assertThat(REDIS.server().command("HGET", "strata:cut-writer:k", "b")).isEqualTo("v");
+    assertThat(REDIS.server().commandCalls("exec") - execsBefore)
+        .as("transactions Redis ran: the one on the shared connection")
+        .isEqualTo(1);
+    assertThat(observed.tierErrors).as("errors of the Redis tier").hasValue(0);
+    assertThat(observed.writesDropped).hasValue(0);
+    // DEGRADED while tracking is re-armed; an open breaker would say DOWN.
+    assertThat(a.advanced().health().get("redis").state()).isNotEqualTo(TierHealth.State.DOWN);
+    RedisTierKit.awaitCoherent(a);
+    assertThat(a.advanced().health().get("redis").state()).isEqualTo(TierHealth.State.UP);
+    assertThat(proxy.connectionsAccepted()).as("tracking reconnected").isGreaterThan(acceptedBefore);
+  }
+
+  /**
+   * A load's store is a script, which Redis pushes even to the client that ran it, so its push is
+   * checked. Here it is merged with a later write by B into one push: A's record of its store takes
+   * that push for its own echo, and only the id Redis holds tells it was B's.
+   */
+  @Test
+  void onePushForTheWritersOwnStoreAndALaterWrite_isDelivered_forRedisHoldsTheLaterValue()
       throws Exception {
-    MultiLevelCache<String, String> a = cache(client(REDIS.uri()), "merged");
+    CountDownLatch loading = new CountDownLatch(1);
+    CountDownLatch finish = new CountDownLatch(1);
+    MultiLevelCache<String, String> a =
+        cache(
+            client(REDIS.uri()),
+            "merged",
+            key -> {
+              if (key.equals("k")) {
+                loading.countDown();
+                finish.await();
+              }
+              return "from-a";
+            });
     MultiLevelCache<String, String> b = cache(client(REDIS.uri()), "merged");
     CountingObserver heardA = observe(a);
-    a.put("warm-up", "x"); // the server knows the write script: no NOSCRIPT retry reorders them
+    a.get("warm-up"); // the server knows the store script: no NOSCRIPT retry reorders them
     b.put("warm-up", "x");
     Await.until(SOON, () -> heardA.invalidationsReceived.get() >= 1, "A to hear B's warm-up");
-    // Writes wait while the server is paused, then run in the order they came, A's first, in one
-    // turn of its event loop: Redis then pushes the key once, as the change of the last writer.
+    // A's load has taken its lease; then writes wait while the server is paused, and run in the
+    // order they came, A's store first, in one turn of its event loop: Redis then pushes the key
+    // once, as the change of the last writer.
+    CompletableFuture<String> aGet = CompletableFuture.supplyAsync(() -> a.get("k"));
+    assertThat(loading.await(10, TimeUnit.SECONDS)).as("A's load to start").isTrue();
+    long storesBefore = REDIS.server().commandCalls("evalsha");
     REDIS.server().command("CLIENT", "PAUSE", "10000", "WRITE");
-    CompletableFuture<Void> aPut;
     CompletableFuture<Void> bPut;
     try {
-      aPut = CompletableFuture.runAsync(() -> a.put("k", "from-a"));
-      Await.until(SOON, () -> blockedClients() == 1, "A's write to wait");
+      finish.countDown();
+      Await.until(SOON, () -> blockedClients() == 1, "A's store to wait");
       bPut = CompletableFuture.runAsync(() -> b.put("k", "from-b"));
       Await.until(SOON, () -> blockedClients() == 2, "B's write to wait");
     } finally {
       REDIS.server().command("CLIENT", "UNPAUSE");
     }
-    aPut.get(10, TimeUnit.SECONDS);
+    assertThat(aGet.get(10, TimeUnit.SECONDS)).isEqualTo("from-a");
     bPut.get(10, TimeUnit.SECONDS);
 
-    // A's record of its write took that one push for its own echo; only the check of the id
-    // Redis holds tells it was B's.
     Await.until(SOON, () -> heardA.invalidationsReceived.get() >= 2, "A to hear the push");
+    assertThat(REDIS.server().commandCalls("evalsha")).as("A's store ran").isGreaterThan(storesBefore);
     assertThat(REDIS.server().command("HGET", "strata:merged:k", "b")).isEqualTo("from-b");
     assertThat(a.getIfPresent("k")).isEqualTo("from-b");
   }

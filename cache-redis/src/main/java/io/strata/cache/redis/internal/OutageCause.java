@@ -153,6 +153,7 @@ public record OutageCause(Kind kind, String detail) {
     }
     if ((t instanceof RedisConnectionException || t instanceof io.lettuce.core.RedisException)
         && (message.contains("connection closed")
+            || message.contains("connection disconnected") // in flight when the channel closed
             || message.contains("connection lost")
             || message.contains("not connected"))) {
       return Kind.CONNECTION_CLOSED;

@@ -10,10 +10,11 @@ import org.jspecify.annotations.Nullable;
  * The writes of one cache whose tracking pushes are its own echo, so that a writer keeps the copy
  * it just wrote instead of evicting it and reading it back from Redis.
  *
- * <p>Redis pushes a changed key to every tracker, the writer's own listener included: {@code
- * NOLOOP} cannot skip it, since the tracker is another connection, and Redis 7.0 does not skip a
- * write made inside a script even on the writing connection itself (a load's store is one). So
- * each write carries an id of its own in the entry's {@code id} field, the cache records
+ * <p>A plain write sent on the tracking connection is never pushed back ({@code NOLOOP}; see
+ * {@link TrackingListener.Subscription#quietWriter}) and is not recorded here. The others are: a
+ * load's store, a script, which Redis 7.0 pushes even to the connection that ran it; a Cluster's
+ * writes, scripts on the cluster connection; a write sent while tracking is not armed. Each
+ * write carries an id of its own in the entry's {@code id} field, the cache records
  * it here before sending the write, and a push for the key is checked against Redis before it is
  * delivered: if the key still holds this cache's id, no write came after its own, and the push is
  * dropped; otherwise (another id, no entry, the check failed) it is delivered. Two writes of one

@@ -446,6 +446,7 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
     // Plain writes on a single node, many entries to a transaction; per command, its entries.
     @Nullable List<TransactionalWrite.Write> group = null;
     List<@Nullable List<TransactionalWrite.Write>> groups = new ArrayList<>(1);
+    boolean scripted = false;
     for (Map.Entry<? extends K, CacheEntry<V>> mapping : entries.entrySet()) {
       K key = mapping.getKey();
       byte[] redisKey = redisKey(key);
@@ -479,6 +480,7 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
         group.add(new TransactionalWrite.Write(redisKey, leaseKey, encoded));
         continue;
       }
+      scripted = true;
       written.add(encoded == null ? null : redisKey);
       writeIds.add(encoded == null ? null : writeId);
       groups.add(null);
@@ -505,19 +507,39 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
     if (!breaker.tryAcquire()) {
       throw SKIPPED; // the cache counts the dropped write and journals a change
     }
-    for (int i = 0; i < expectedKeys.size(); i++) {
-      invalidations.expectWrite(expectedKeys.get(i), expectedIds.get(i));
+    IntUnaryOperator keysOf =
+        i -> {
+          List<TransactionalWrite.Write> grouped = groups.get(i);
+          return grouped == null ? 1 : grouped.size();
+        };
+    CommandMaker maker = (i, eval) -> commands.get(i).apply(eval);
+    // Only transactions: sent where Redis pushes them to every tracker but this client's own, so
+    // there is no echo to check. A script is pushed even to the connection that ran it.
+    StatefulConnection<?, ?> quiet = scripted ? null : invalidations.quietWriter();
+    List<Object> replies = null;
+    if (quiet != null) {
+      try {
+        replies = send(quiet, commands.size(), keysOf, maker);
+        breaker.onSuccess();
+      } catch (UnavailableException e) {
+        if (OutageCause.of(e).kind() != OutageCause.Kind.CONNECTION_CLOSED) {
+          breaker.onFailure(e);
+          throw e;
+        }
+        // The tracking connection closed, maybe before Redis took the write: it goes again on
+        // the shared one (the same entries, so the same write), and the breaker hears of that.
+      } finally {
+        // Even after a failure: the write may have been applied, and an eviction is always safe.
+        invalidations.wroteQuietly(expectedKeys);
+      }
     }
-    // Deletions and writes go in one batch: their keys differ, so their order does not matter.
-    List<Object> replies =
-        run(
-            connection,
-            commands.size(),
-            i -> {
-              List<TransactionalWrite.Write> grouped = groups.get(i);
-              return grouped == null ? 1 : grouped.size();
-            },
-            (i, eval) -> commands.get(i).apply(eval));
+    if (replies == null) {
+      for (int i = 0; i < expectedKeys.size(); i++) {
+        invalidations.expectWrite(expectedKeys.get(i), expectedIds.get(i));
+      }
+      // Deletions and writes go in one batch: their keys differ, so their order does not matter.
+      replies = run(connection, commands.size(), keysOf, maker);
+    }
     Set<K> refused = new HashSet<>();
     List<TransactionalWrite.Write> retyped = new ArrayList<>(0);
     for (int i = 0; i < replies.size(); i++) {
@@ -541,6 +563,7 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
     }
     if (!retyped.isEmpty()) {
       // Keys of another type, which the transaction could not replace: the script deletes them.
+      // Its push comes back even after a quiet write, unchecked: a lost local hit, on a rare path.
       List<Object> rewritten =
           run(
               connection,
@@ -754,8 +777,7 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
   }
 
   /** {@link #run(StatefulConnection, int, IntUnaryOperator, CommandMaker)}, one key per command. */
-  private List<Object> run(
-      StatefulConnection<byte[], byte[]> connection, int count, CommandMaker maker) {
+  private List<Object> run(StatefulConnection<?, ?> connection, int count, CommandMaker maker) {
     return run(connection, count, i -> 1, maker);
   }
 
@@ -769,10 +791,24 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
    * @throws UnavailableException if Redis did not answer in time or the connection failed
    */
   private List<Object> run(
-      StatefulConnection<byte[], byte[]> connection,
-      int count,
-      IntUnaryOperator keys,
-      CommandMaker maker) {
+      StatefulConnection<?, ?> connection, int count, IntUnaryOperator keys, CommandMaker maker) {
+    List<Object> replies;
+    try {
+      replies = send(connection, count, keys, maker);
+    } catch (UnavailableException e) {
+      breaker.onFailure(e);
+      throw e;
+    }
+    breaker.onSuccess();
+    return replies;
+  }
+
+  /**
+   * {@link #run(StatefulConnection, int, IntUnaryOperator, CommandMaker)} without telling the
+   * breaker: the caller does.
+   */
+  private List<Object> send(
+      StatefulConnection<?, ?> connection, int count, IntUnaryOperator keys, CommandMaker maker) {
     List<Object> replies = new ArrayList<>(count);
     try {
       for (int from = 0; from < count; ) {
@@ -808,18 +844,29 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
         }
       }
     } catch (UnavailableException e) {
-      breaker.onFailure(e);
       throw e;
     } catch (RuntimeException e) {
       // Whatever else Lettuce throws, the breaker hears of it: a probe must always report.
-      UnavailableException failure =
-          new UnavailableException(
-              "Redis failed for cache '" + cacheName + "': " + RedisLink.rootMessage(e), e);
-      breaker.onFailure(failure);
-      throw failure;
+      throw new UnavailableException(
+          "Redis failed for cache '" + cacheName + "': " + RedisLink.rootMessage(e), e);
     }
-    breaker.onSuccess();
     return replies;
+  }
+
+  /**
+   * Sends {@code commands} with Lettuce's dispatch. A command carries its own codec and output: a
+   * connection's type parameters only type its own command API, so any connection of the link
+   * carries these byte[] commands.
+   */
+  @SuppressWarnings("unchecked")
+  private static void dispatchOn(
+      StatefulConnection<?, ?> connection, List<RedisCommand<byte[], byte[], ?>> commands) {
+    StatefulConnection<byte[], byte[]> bytes = (StatefulConnection<byte[], byte[]>) connection;
+    if (commands.size() == 1) {
+      bytes.dispatch(commands.get(0));
+    } else {
+      bytes.dispatch(commands);
+    }
   }
 
   @FunctionalInterface
@@ -828,7 +875,7 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
   }
 
   private List<Object> dispatch(
-      StatefulConnection<byte[], byte[]> connection,
+      StatefulConnection<?, ?> connection,
       List<Integer> indexes,
       Function<Integer, AsyncCommand<byte[], byte[], ?>> maker) {
     List<AsyncCommand<byte[], byte[], ?>> commands = new ArrayList<>(indexes.size());
@@ -847,10 +894,8 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
     if (transactions) {
       // One write, so that no other command lands inside a transaction.
       link.writeAsOneUnit(connection, toSend);
-    } else if (toSend.size() == 1) {
-      connection.dispatch(toSend.get(0));
     } else {
-      connection.dispatch(toSend);
+      dispatchOn(connection, toSend);
     }
     long deadline = System.nanoTime() + timeoutNanos;
     List<Object> replies = new ArrayList<>(commands.size());

@@ -68,6 +68,10 @@ final class TrackingConnection {
   private boolean warnedDown;
   private List<String> serverFlags = List.of();
   private List<String> serverPrefixes = List.of();
+  /** The armed connection and the prefixes it tracks, read without the lock by every write. */
+  private volatile @Nullable Armed armed;
+
+  private record Armed(StatefulRedisConnection<String, String> connection, Set<String> prefixes) {}
 
   TrackingConnection(
       String node,
@@ -93,6 +97,23 @@ final class TrackingConnection {
   /** Returns whether tracking is armed, heard from in time, and covers {@code prefix}. */
   synchronized boolean covers(String prefix) {
     return state == State.ARMED && armedPrefixes.contains(prefix);
+  }
+
+  /**
+   * Returns this connection if it is armed and tracks {@code prefix}, else null: a write sent on it
+   * is not pushed back to it ({@code NOLOOP}), while every other tracker hears it. Never blocks.
+   */
+  @Nullable StatefulRedisConnection<String, String> quietWriter(String prefix) {
+    Armed current = armed;
+    return current != null && current.prefixes().contains(prefix) ? current.connection() : null;
+  }
+
+  /** Publishes the armed state for {@link #quietWriter}; called under the lock on every change. */
+  private void publish() {
+    armed =
+        state == State.ARMED && connection != null
+            ? new Armed(connection, Set.copyOf(armedPrefixes))
+            : null;
   }
 
   synchronized void start() {
@@ -167,6 +188,7 @@ final class TrackingConnection {
                 armedPrefixes.clear();
                 armedPrefixes.addAll(prefixes);
                 state = State.ARMED;
+                publish();
                 retryMillis = FIRST_RETRY_MILLIS;
                 if (warnedDown) {
                   LOG.info("Invalidations from Redis {} are heard again", node);
@@ -218,6 +240,7 @@ final class TrackingConnection {
                       armedPrefixes.add(prefix);
                     }
                   }
+                  publish();
                 }
               }
               listener.recompute();
@@ -225,7 +248,8 @@ final class TrackingConnection {
   }
 
   private static TrackingArgs trackingArgs(List<String> prefixes) {
-    // NOLOOP: this connection never writes, but says so to any server that counts it.
+    // NOLOOP: the caches' plain writes are sent on this connection (see quietWriter), and their
+    // own pushes would only evict the copies the writers keep.
     return TrackingArgs.Builder.enabled().bcast().prefixes(prefixes.toArray(new String[0])).noloop();
   }
 
@@ -241,6 +265,7 @@ final class TrackingConnection {
       serverFlags = List.of();
       serverPrefixes = List.of();
       state = State.DOWN;
+      publish();
       heartbeatInFlight = false;
       warnDown(why);
     }
@@ -313,6 +338,7 @@ final class TrackingConnection {
         return;
       }
       state = State.STALLED;
+      publish();
       warnDown("heartbeat missed its " + heartbeatTimeout.toMillis() + " ms deadline");
     }
     listener.recompute();
@@ -349,6 +375,7 @@ final class TrackingConnection {
       if (recovered) {
         // Pushes sent during the stall arrived before this answer on the same connection.
         state = State.ARMED;
+        publish();
         LOG.info("Invalidations from Redis {} are heard again", node);
         warnedDown = false;
       }
@@ -413,6 +440,7 @@ final class TrackingConnection {
   /** Closes the connection; the returned stage completes once it is closed. */
   synchronized CompletableFuture<Void> close() {
     state = State.CLOSED;
+    publish();
     generation++;
     if (connection == null) {
       return CompletableFuture.completedFuture(null);

@@ -50,8 +50,10 @@ import org.slf4j.LoggerFactory;
  * connection is armed for its namespace and answers heartbeats; otherwise the cache is suspended
  * (flushed, and kept empty). A null push (FLUSHDB, FLUSHALL) flushes every cache; a push for the
  * namespace itself (an empty key) flushes that cache on every instance, which is how {@code
- * invalidateAll} reaches the others. A push for a key the cache itself just wrote is applied only
- * if Redis no longer holds that write ({@link OwnWrites}), so a writer keeps its own copy.
+ * invalidateAll} reaches the others. A writer keeps its own copy: its plain writes go on the
+ * tracking connection, whose {@code NOLOOP} spares it their push ({@link Subscription#quietWriter}),
+ * and a push for a key it wrote otherwise is applied only if Redis no longer holds that write
+ * ({@link OwnWrites}).
  * Thread-safe.
  */
 public final class TrackingListener implements AutoCloseable {
@@ -77,14 +79,18 @@ public final class TrackingListener implements AutoCloseable {
     private volatile String suspendedBecause = "";
     private final AtomicBoolean loggedUnreadable = new AtomicBoolean();
     private final OwnWrites ownWrites = new OwnWrites(OWN_WRITES_CAPACITY);
+    /** Every subscription of this namespace on this client, this one included. */
+    private final List<Subscription<?>> siblings;
 
     private Subscription(
         TrackingListener listener,
         String namespace,
         KeyMapper<K> keys,
         InvalidationSink<K> sink,
-        String cacheName) {
+        String cacheName,
+        List<Subscription<?>> siblings) {
       this.listener = listener;
+      this.siblings = siblings;
       this.namespace = namespace;
       this.namespaceBytes = namespace.getBytes(StandardCharsets.UTF_8);
       this.keys = keys;
@@ -128,6 +134,31 @@ public final class TrackingListener implements AutoCloseable {
     /** Forgets a write Redis refused: no push will come for it. */
     void forgetWrite(byte[] redisKey, byte[] writeId) {
       ownWrites.forget(redisKey, writeId);
+    }
+
+    /**
+     * Returns a connection on which this cache's plain writes (transactions, not scripts) reach
+     * Redis without a push back to this client, or null when there is none (a Cluster, tracking
+     * not armed for the namespace): the tracking connection of a single master itself, tracking
+     * with {@code NOLOOP}. Every other client still hears them. After such a write, call {@link
+     * #wroteQuietly}. Never blocks.
+     */
+    @Nullable StatefulConnection<?, ?> quietWriter() {
+      TrackingConnection single = listener.single;
+      return single == null ? null : single.quietWriter(namespace);
+    }
+
+    /**
+     * Delivers {@code redisKeys}, written (or maybe written) on the {@link #quietWriter}, to the
+     * other caches of this namespace on this client: they share the connection whose echo {@code
+     * NOLOOP} skips, so no push tells them.
+     */
+    void wroteQuietly(List<byte[]> redisKeys) {
+      for (Subscription<?> sibling : siblings) {
+        if (sibling != this) {
+          sibling.deliverNow(redisKeys);
+        }
+      }
     }
 
     private void deliverNow(List<byte[]> names) {
@@ -184,6 +215,8 @@ public final class TrackingListener implements AutoCloseable {
   private final List<String> prefixes = new CopyOnWriteArrayList<>();
   private final @Nullable RedisClusterClient clusterClient;
   private final java.util.function.BooleanSupplier topologyKnown;
+  /** The one tracking connection of a standalone or Sentinel client; null on a Cluster. */
+  private volatile @Nullable TrackingConnection single;
   /** The data connection, on which pushes for keys this instance wrote are checked. */
   private final Supplier<@Nullable StatefulConnection<byte[], byte[]>> data;
   private boolean started;
@@ -256,9 +289,12 @@ public final class TrackingListener implements AutoCloseable {
                 + " or give it another RedisTier prefix");
       }
     }
-    Subscription<K> subscription = new Subscription<>(this, namespace, keys, sink, cacheName);
     boolean newPrefix = !subscriptions.containsKey(namespace);
-    subscriptions.computeIfAbsent(namespace, n -> new CopyOnWriteArrayList<>()).add(subscription);
+    List<Subscription<?>> siblings =
+        subscriptions.computeIfAbsent(namespace, n -> new CopyOnWriteArrayList<>());
+    Subscription<K> subscription =
+        new Subscription<>(this, namespace, keys, sink, cacheName, siblings);
+    siblings.add(subscription);
     if (newPrefix) {
       prefixes.add(namespace);
     }
@@ -344,6 +380,9 @@ public final class TrackingListener implements AutoCloseable {
                 settings.sentinel(),
                 heartbeatTimeout);
         connections.put(master.getKey(), connection);
+        if (!settings.cluster()) {
+          single = connection;
+        }
         connection.start();
         changed = true;
       }
@@ -531,6 +570,7 @@ public final class TrackingListener implements AutoCloseable {
     List<TrackingConnection> toClose;
     synchronized (this) {
       closed = true;
+      single = null;
       toClose = List.copyOf(connections.values());
       connections.clear();
     }

@@ -169,6 +169,9 @@ class OutageCauseTest {
         .isEqualTo(Kind.CONNECTION_CLOSED);
     assertThat(OutageCause.of(new IOException("Connection reset by peer")).kind())
         .isEqualTo(Kind.CONNECTION_CLOSED);
+    // What Lettuce completes a command with when its channel closes before the reply.
+    assertThat(OutageCause.of(new RedisException("Connection disconnected")).kind())
+        .isEqualTo(Kind.CONNECTION_CLOSED);
   }
 
   @Test
