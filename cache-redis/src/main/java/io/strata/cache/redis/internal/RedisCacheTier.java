@@ -846,7 +846,7 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
     } catch (UnavailableException e) {
       throw e;
     } catch (RuntimeException e) {
-      // Whatever else Lettuce throws, the breaker hears of it: a probe must always report.
+      // Whatever else Lettuce throws, the caller tells the breaker: a probe must always report.
       throw new UnavailableException(
           "Redis failed for cache '" + cacheName + "': " + RedisLink.rootMessage(e), e);
     }
@@ -931,7 +931,7 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
   private static void cancelAll(List<AsyncCommand<byte[], byte[], ?>> commands) {
     for (AsyncCommand<byte[], byte[], ?> command : commands) {
       // Never a transaction's: Lettuce skips a cancelled command it has not written yet, and a
-      // MULTI written without its EXEC would leave the shared connection inside a transaction.
+      // MULTI written without its EXEC would leave the connection inside a transaction.
       // Its reply completes it, or the connection's end does.
       if (!(command instanceof Transaction)) {
         command.cancel(false);
