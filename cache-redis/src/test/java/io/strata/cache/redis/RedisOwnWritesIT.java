@@ -241,6 +241,64 @@ class RedisOwnWritesIT {
   }
 
   /**
+   * Two puts of one key by one instance at once: the first takes its turn in the cache, then stalls
+   * (its codec waits) while the second is written to Redis and stored locally; then the first
+   * reaches Redis last. Redis tells the writer of neither write, so the cache itself must drop its
+   * copy of the second (the first's local store is refused, and a refused store removes the key):
+   * its next read comes from Redis and answers the first's value, which Redis holds.
+   */
+  @Test
+  void twoPutsOfOneKeyAtOnce_reachingRedisInTheOtherOrder_leaveNoStaleLocalCopy() throws Exception {
+    CountDownLatch encoding = new CountDownLatch(1);
+    CountDownLatch finish = new CountDownLatch(1);
+    Codec<String> stallsOnV1 =
+        new Codec<>() {
+          @Override
+          public byte[] encode(String value) {
+            if (value.equals("v1")) {
+              encoding.countDown();
+              try {
+                finish.await(10, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+            return Codec.utf8().encode(value);
+          }
+
+          @Override
+          public String decode(byte[] bytes) {
+            return Codec.utf8().decode(bytes);
+          }
+
+          @Override
+          public String id() {
+            return Codec.utf8().id();
+          }
+        };
+    MultiLevelCache<String, String> a =
+        toClose.add(
+            MultiLevelCache.<String, String>builder("overlap")
+                .ttl(Duration.ofMinutes(5))
+                .tier(RedisTier.builder(client(REDIS.uri()), KeyMapper.strings(), stallsOnV1).build())
+                .loader(key -> "loaded-" + key)
+                .build());
+    RedisTierKit.awaitCoherent(a);
+    long execsBefore = REDIS.server().commandCalls("exec");
+
+    CompletableFuture<Void> first = CompletableFuture.runAsync(() -> a.put("k", "v1"));
+    assertThat(encoding.await(10, TimeUnit.SECONDS)).as("the first put to stall").isTrue();
+    a.put("k", "v2");
+    assertThat(REDIS.server().command("HGET", "strata:overlap:k", "b")).isEqualTo("v2");
+    finish.countDown();
+    first.get(10, TimeUnit.SECONDS);
+
+    assertThat(REDIS.server().commandCalls("exec") - execsBefore).as("writes Redis ran").isEqualTo(2);
+    assertThat(REDIS.server().command("HGET", "strata:overlap:k", "b")).isEqualTo("v1");
+    assertThat(a.lookup("k")).isEqualTo(new Lookup<>("v1", "redis", false));
+  }
+
+  /**
    * A put on a tracking connection that closes under it (here cut by a proxy at the put's first
    * byte, before the client knows) is not lost: it goes again on the shared connection, and the
    * breaker does not count it as a failure of Redis.

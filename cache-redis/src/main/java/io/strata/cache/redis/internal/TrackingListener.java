@@ -51,9 +51,9 @@ import org.slf4j.LoggerFactory;
  * (flushed, and kept empty). A null push (FLUSHDB, FLUSHALL) flushes every cache; a push for the
  * namespace itself (an empty key) flushes that cache on every instance, which is how {@code
  * invalidateAll} reaches the others. A writer keeps its own copy: its plain writes go on the
- * tracking connection, whose {@code NOLOOP} spares it their push ({@link Subscription#quietWriter}),
- * and a push for a key it wrote otherwise is applied only if Redis no longer holds that write
- * ({@link OwnWrites}).
+ * tracking connection, whose {@code NOLOOP} spares it their push ({@link
+ * Subscription#quietWriter}), and a push for a key it wrote otherwise is applied only if Redis no
+ * longer holds that write ({@link OwnWrites}).
  * Thread-safe.
  */
 public final class TrackingListener implements AutoCloseable {
@@ -140,8 +140,7 @@ public final class TrackingListener implements AutoCloseable {
      * Returns a connection on which this cache's plain writes (transactions, not scripts) reach
      * Redis without a push back to this client, or null when there is none (a Cluster, tracking
      * not armed for the namespace): the tracking connection of a single master itself, tracking
-     * with {@code NOLOOP}. Every other client still hears them. After such a write, call {@link
-     * #wroteQuietly}. Never blocks.
+     * with {@code NOLOOP}. Every other client still hears them. Never blocks.
      */
     @Nullable StatefulConnection<?, ?> quietWriter() {
       TrackingConnection single = listener.single;
@@ -149,9 +148,10 @@ public final class TrackingListener implements AutoCloseable {
     }
 
     /**
-     * Delivers {@code redisKeys}, written (or maybe written) on the {@link #quietWriter}, to the
-     * other caches of this namespace on this client: they share the connection whose echo {@code
-     * NOLOOP} skips, so no push tells them.
+     * Tells the other caches of this namespace on this client of {@code redisKeys}, written (or
+     * maybe written) on the {@link #quietWriter}: they share the connection whose echo {@code
+     * NOLOOP} skips, so no push tells them. The writer itself needs none: its engine drops its
+     * copy when two of its writes of a key overlap, whatever order Redis took them in.
      */
     void wroteQuietly(List<byte[]> redisKeys) {
       for (Subscription<?> sibling : siblings) {
