@@ -516,73 +516,66 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
     // Only transactions: sent where Redis pushes them to every tracker but this client's own, so
     // there is no echo to check. A script is pushed even to the connection that ran it.
     StatefulConnection<?, ?> quiet = scripted ? null : invalidations.quietWriter();
-    try {
-      List<Object> replies = null;
-      if (quiet != null) {
-        try {
-          replies = send(quiet, commands.size(), keysOf, maker);
-          breaker.onSuccess();
-        } catch (UnavailableException e) {
-          if (OutageCause.of(e).kind() != OutageCause.Kind.CONNECTION_CLOSED) {
-            breaker.onFailure(e);
-            throw e;
-          }
-          // The tracking connection closed, maybe before Redis took the write: it goes again on
-          // the shared one (the same entries, so the same write), and the breaker hears of that.
+    List<Object> replies = null;
+    if (quiet != null) {
+      try {
+        replies = send(quiet, commands.size(), keysOf, maker);
+        breaker.onSuccess();
+      } catch (UnavailableException e) {
+        if (OutageCause.of(e).kind() != OutageCause.Kind.CONNECTION_CLOSED) {
+          breaker.onFailure(e);
+          throw e;
         }
-      }
-      if (replies == null) {
-        for (int i = 0; i < expectedKeys.size(); i++) {
-          invalidations.expectWrite(expectedKeys.get(i), expectedIds.get(i));
-        }
-        // Deletions and writes go in one batch: their keys differ, so their order does not
-        // matter.
-        replies = run(connection, commands.size(), keysOf, maker);
-      }
-      Set<K> refused = new HashSet<>();
-      List<TransactionalWrite.Write> retyped = new ArrayList<>(0);
-      for (int i = 0; i < replies.size(); i++) {
-        Object reply = replies.get(i);
-        if (reply instanceof RedisCommandExecutionException error) {
-          throw error;
-        }
-        List<TransactionalWrite.Write> transaction = groups.get(i);
-        if (transaction != null) {
-          retyped.addAll(TransactionalWrite.refused(transaction, (List<?>) reply));
-          continue;
-        }
-        K key = checked.get(i);
-        if (key != null && Long.valueOf(0).equals(reply)) {
-          refused.add(key);
-          byte[] redisKey = written.get(i);
-          if (redisKey != null) {
-            invalidations.forgetWrite(redisKey, writeIds.get(i));
-          }
-        }
-      }
-      if (!retyped.isEmpty()) {
-        // Keys of another type, which the transaction could not replace: the script deletes
-        // them. Its push comes back even after a quiet write, unchecked: a lost local hit, on a
-        // rare path.
-        List<Object> rewritten =
-            run(
-                connection,
-                retyped.size(),
-                (i, eval) ->
-                    Scripts.write(retyped.get(i).key(), null, retyped.get(i).entry(), eval));
-        for (Object reply : rewritten) {
-          if (reply instanceof RedisCommandExecutionException error) {
-            throw error;
-          }
-        }
-      }
-      return refused;
-    } finally {
-      if (quiet != null) {
+        // The tracking connection closed, maybe before Redis took the write: it goes again on
+        // the shared one (the same entries, so the same write), and the breaker hears of that.
+      } finally {
         // Even after a failure: the write may have been applied, and an eviction is always safe.
         invalidations.wroteQuietly(expectedKeys);
       }
     }
+    if (replies == null) {
+      for (int i = 0; i < expectedKeys.size(); i++) {
+        invalidations.expectWrite(expectedKeys.get(i), expectedIds.get(i));
+      }
+      // Deletions and writes go in one batch: their keys differ, so their order does not matter.
+      replies = run(connection, commands.size(), keysOf, maker);
+    }
+    Set<K> refused = new HashSet<>();
+    List<TransactionalWrite.Write> retyped = new ArrayList<>(0);
+    for (int i = 0; i < replies.size(); i++) {
+      Object reply = replies.get(i);
+      if (reply instanceof RedisCommandExecutionException error) {
+        throw error;
+      }
+      List<TransactionalWrite.Write> transaction = groups.get(i);
+      if (transaction != null) {
+        retyped.addAll(TransactionalWrite.refused(transaction, (List<?>) reply));
+        continue;
+      }
+      K key = checked.get(i);
+      if (key != null && Long.valueOf(0).equals(reply)) {
+        refused.add(key);
+        byte[] redisKey = written.get(i);
+        if (redisKey != null) {
+          invalidations.forgetWrite(redisKey, writeIds.get(i));
+        }
+      }
+    }
+    if (!retyped.isEmpty()) {
+      // Keys of another type, which the transaction could not replace: the script deletes them.
+      // Its push comes back even after a quiet write, unchecked: a lost local hit, on a rare path.
+      List<Object> rewritten =
+          run(
+              connection,
+              retyped.size(),
+              (i, eval) -> Scripts.write(retyped.get(i).key(), null, retyped.get(i).entry(), eval));
+      for (Object reply : rewritten) {
+        if (reply instanceof RedisCommandExecutionException error) {
+          throw error;
+        }
+      }
+    }
+    return refused;
   }
 
   /**

@@ -140,7 +140,8 @@ public final class TrackingListener implements AutoCloseable {
      * Returns a connection on which this cache's plain writes (transactions, not scripts) reach
      * Redis without a push back to this client, or null when there is none (a Cluster, tracking
      * not armed for the namespace): the tracking connection of a single master itself, tracking
-     * with {@code NOLOOP}. Every other client still hears them. Never blocks.
+     * with {@code NOLOOP}. Every other client still hears them. After such a write, call {@link
+     * #wroteQuietly}. Never blocks.
      */
     @Nullable StatefulConnection<?, ?> quietWriter() {
       TrackingConnection single = listener.single;
