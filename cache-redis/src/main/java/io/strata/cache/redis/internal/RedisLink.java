@@ -95,6 +95,7 @@ public final class RedisLink implements AutoCloseable {
   private volatile long nextAttemptNanos = System.nanoTime();
   private volatile long retryNanos = FIRST_RETRY.toNanos();
   private volatile boolean warnedDown;
+  private volatile OutageCause.Kind warnedKind = OutageCause.Kind.OTHER;
   private volatile @Nullable Throwable lastConnectFailure;
   private final ScheduledExecutorService probeScheduler;
   private final reactor.core.Disposable reconnectFailures;
@@ -391,18 +392,24 @@ public final class RedisLink implements AutoCloseable {
               opened.closeAsync();
             }
           } else {
-            lastConnectFailure = error;
-            nextAttemptNanos = System.nanoTime() + retryNanos;
-            retryNanos = Math.min(retryNanos * 2, MAX_RETRY.toNanos());
-            if (!warnedDown) {
+            OutageCause cause = OutageCause.of(error);
+            // Lettuce may report a refused handshake (WRONGPASS) as "RedisHandshakeHandler not
+            // registered", when its connect listener runs after the channel closed: a cause it
+            // could not name is logged again once a later attempt names it.
+            if (!warnedDown || (warnedKind == OutageCause.Kind.OTHER && cause.kind() != warnedKind)) {
               warnedDown = true;
+              warnedKind = cause.kind();
               // The cause class and the innermost message; no stack trace, the failure is expected.
               LOG.warn(
                   "Cannot connect to Redis {} ({}); the caches work without it and retry in the"
                       + " background (logged once until connected)",
                   settings.description(),
-                  OutageCause.of(error));
+                  cause);
             }
+            // After the log: whoever sees this cause in the health has its WARN to read too.
+            lastConnectFailure = error;
+            nextAttemptNanos = System.nanoTime() + retryNanos;
+            retryNanos = Math.min(retryNanos * 2, MAX_RETRY.toNanos());
           }
           connecting.set(false);
         });
