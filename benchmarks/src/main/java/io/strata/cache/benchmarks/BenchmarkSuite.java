@@ -47,6 +47,8 @@ public final class BenchmarkSuite {
   static final String COMMAND =
       "./mvnw -q -B -pl benchmarks -am package -DskipTests && java -jar benchmarks/target/benchmarks.jar";
   static final long LOADER_MILLIS = 20;
+  /** Rounds of the Redis benchmarks: Student's t at 99% over 8 is 3.50 (JMH's 99.9% over 5, 8.61). */
+  static final int ROUNDS = 8;
   static final String STRATA_COLD = "Strata (local + Redis)";
   /** The least any coalescing cache can do: one future per key, every other caller joins it. */
   static final String SHARED_FUTURE = "one shared CompletableFuture";
@@ -130,20 +132,19 @@ public final class BenchmarkSuite {
 
   // ------------------------------------------------------------------------------- JMH
 
-  private void runJmh() throws RunnerException {
+  private void runJmh() throws RunnerException, IOException, InterruptedException {
     // Local hits differ by nanoseconds, and one JIT decision can move a whole fork: two forks.
-    // Remote reads share two cores with Redis: more iterations to narrow the error. On a slow host
-    // the Redis paths took seconds to compile, Strata's (deeper than a bare Lettuce call) longest:
-    // its remote read fell from 0.49 to 0.15 ms over 9 s of warm-up, Lettuce's from 0.30 to
-    // 0.12 ms over 7 s. So the Redis rows warm up for 8 s.
     jmh(LocalHitBenchmark.class, 1, true, 2, 5, 6);
     jmh(LocalHitBenchmark.class, 2, true, 2, 5, 6);
-    // The benchmarks that talk to Redis run one method at a time, so that the server's counters
-    // over a run are that method's alone.
-    jmhWithServerCost(RemoteHitBenchmark.class, 1, 1, 8, 6);
-    jmhWithServerCost(RemoteHitBenchmark.class, 16, 1, 8, 6);
-    jmhWithServerCost(PutBenchmark.class, 1, 1, 8, 5);
-    jmhWithServerCost(GetAllBenchmark.class, 1, 1, 8, 5);
+    // The benchmarks that talk to Redis run in rounds (PairedRounds), one method at a time, so
+    // that the server's counters over a run are that method's alone. On a slow host the Redis
+    // paths took seconds to compile, Strata's (deeper than a bare Lettuce call) longest: its remote
+    // read fell from 0.49 to 0.15 ms over 9 s of warm-up, Lettuce's from 0.30 to 0.12 ms over 7 s.
+    // So each method warms up for 8 s before the first round.
+    rounds(RemoteHitBenchmark.class, 1);
+    rounds(RemoteHitBenchmark.class, 16);
+    rounds(PutBenchmark.class, 1);
+    rounds(GetAllBenchmark.class, 1);
   }
 
   private void jmh(
@@ -163,30 +164,16 @@ public final class BenchmarkSuite {
   }
 
   /**
-   * Runs each {@code @Benchmark} method of {@code benchmark} alone, with the options of {@link
-   * #jmh}, and records what it cost the server over its measured iterations.
+   * Runs the methods of {@code benchmark} in {@link #ROUNDS} rounds in a JVM of their own, and
+   * records each one's score per round and what it cost the server over its measured iterations.
    */
-  private void jmhWithServerCost(
-      Class<?> benchmark, int threads, int forks, int warmups, int iterations)
-      throws RunnerException {
-    for (String method : benchmarkMethods(benchmark)) {
-      String name = benchmark.getSimpleName() + "." + method;
-      ChainedOptionsBuilder options =
-          options(
-              "\\." + benchmark.getSimpleName() + "\\." + method + "$",
-              threads,
-              forks,
-              warmups,
-              iterations);
-      options.addProfiler(ServerCostProfiler.class);
-      // Not needed (the profiler takes differences), but then INFO shows this method's figures.
-      server.command("CONFIG", "RESETSTAT");
-      Collection<RunResult> results = new Runner(options.build()).run();
-      if (results.size() != 1) {
-        throw new IllegalStateException(results.size() + " JMH results for " + name);
-      }
-      record(results);
-      report.add(ServerCostProfiler.cost(name, results.iterator().next()));
+  private void rounds(Class<?> benchmark, int threads) throws IOException, InterruptedException {
+    PairedRounds.Plan plan =
+        new PairedRounds.Plan(
+            benchmark.getSimpleName(), threads, quick ? 1 : 8, quick ? 3 : ROUNDS, quick ? 200 : 1000);
+    for (PairedRounds.Method method : PairedRounds.inNewJvm(plan, redisUri)) {
+      report.add(Report.Score.ofRounds(method.benchmark(), threads, method.unit(), method.rounds()));
+      report.add(ServerCost.of(method.benchmark(), threads, method.operations(), method.cost()));
     }
   }
 
@@ -261,41 +248,36 @@ public final class BenchmarkSuite {
     for (Map.Entry<String, ThreadFactory> kind : kinds.entrySet()) {
       CoalescedColdKey cold = new CoalescedColdKey(1_000, LOADER_MILLIS, kind.getKey(), kind.getValue());
       try (Bench.StrataOnRedis strata = new Bench.StrataOnRedis("cold", UnaryOperator.identity())) {
-        report.add(
-            cold.run(STRATA_COLD, (key, loader) -> strata.cache.get(key, loader::apply), 2, rounds));
+        Map<String, CoalescedColdKey.Reader> subjects = new LinkedHashMap<>();
+        subjects.put(STRATA_COLD, (key, loader) -> strata.cache.get(key, loader::apply));
+        Map<String, byte[]> map = new ConcurrentHashMap<>();
+        subjects.put("ConcurrentHashMap.computeIfAbsent", map::computeIfAbsent);
+        Map<String, CompletableFuture<byte[]>> inFlight = new ConcurrentHashMap<>();
+        subjects.put(
+            SHARED_FUTURE,
+            (key, loader) -> {
+              CompletableFuture<byte[]> mine = new CompletableFuture<>();
+              CompletableFuture<byte[]> leader = inFlight.putIfAbsent(key, mine);
+              if (leader != null) {
+                return leader.join();
+              }
+              byte[] value = loader.apply(key);
+              mine.complete(value);
+              return value;
+            });
+        Map<String, byte[]> aside = new ConcurrentHashMap<>();
+        subjects.put(
+            "naive cache-aside",
+            (key, loader) -> {
+              byte[] value = aside.get(key);
+              if (value == null) {
+                value = loader.apply(key);
+                aside.put(key, value);
+              }
+              return value;
+            });
+        cold.runInterleaved(subjects, 2, rounds).forEach(report::add);
       }
-      Map<String, byte[]> map = new ConcurrentHashMap<>();
-      report.add(cold.run("ConcurrentHashMap.computeIfAbsent", map::computeIfAbsent, 2, rounds));
-      Map<String, CompletableFuture<byte[]>> inFlight = new ConcurrentHashMap<>();
-      report.add(
-          cold.run(
-              SHARED_FUTURE,
-              (key, loader) -> {
-                CompletableFuture<byte[]> mine = new CompletableFuture<>();
-                CompletableFuture<byte[]> leader = inFlight.putIfAbsent(key, mine);
-                if (leader != null) {
-                  return leader.join();
-                }
-                byte[] value = loader.apply(key);
-                mine.complete(value);
-                return value;
-              },
-              2,
-              rounds));
-      Map<String, byte[]> aside = new ConcurrentHashMap<>();
-      report.add(
-          cold.run(
-              "naive cache-aside",
-              (key, loader) -> {
-                byte[] value = aside.get(key);
-                if (value == null) {
-                  value = loader.apply(key);
-                  aside.put(key, value);
-                }
-                return value;
-              },
-              2,
-              rounds));
     }
   }
 
@@ -367,7 +349,12 @@ public final class BenchmarkSuite {
     env.put(
         "jmh",
         "average time per operation, iterations of 1 s; local hits 2 forks × (5 warm-up + 6"
-            + " measured), remote hits 1 × (8 + 6), writes and getAll 1 × (8 + 5)");
+            + " measured), error 99.9%; Redis rows in one JVM per class, each method warmed up 8"
+            + " iterations, then "
+            + ROUNDS
+            + " rounds, each running every method (rotating order) for 1 warm-up + 2 measured"
+            + " iterations; ratio = geometric mean of the per-round ratios, interval and error"
+            + " 99% (Student's t over rounds)");
     env.put("command", COMMAND);
     return env;
   }

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.openjdk.jmh.util.ListStatistics;
 
 /**
  * The results of one suite run: every JMH score and scenario outcome, the rows comparing Strata
@@ -26,9 +27,52 @@ public final class Report {
   static final String BEGIN = "<!-- results:begin -->";
   static final String END = "<!-- results:end -->";
 
-  /** One JMH score: the mean time per operation, its 99.9% error, and allocation if profiled. */
+  /**
+   * One JMH score: the mean time per operation, its error, and allocation if profiled. A score of
+   * {@link PairedRounds} also keeps the score of each round; its error is then the half-width of
+   * the 99% confidence interval of the mean over rounds, else JMH's 99.9% error.
+   */
   public record Score(
-      String benchmark, int threads, double score, double error, String unit, Double allocBytesPerOp) {}
+      String benchmark,
+      int threads,
+      double score,
+      double error,
+      String unit,
+      Double allocBytesPerOp,
+      List<Double> rounds) {
+
+    public Score {
+      rounds = List.copyOf(rounds);
+    }
+
+    /** A score of separate JMH runs, with no rounds. */
+    public Score(
+        String benchmark, int threads, double score, double error, String unit, Double allocBytesPerOp) {
+      this(benchmark, threads, score, error, unit, allocBytesPerOp, List.of());
+    }
+
+    /** A score measured in {@code rounds} (3 at least): their mean, with a 99% interval. */
+    public static Score ofRounds(String benchmark, int threads, String unit, List<Double> rounds) {
+      if (rounds.size() < MIN_ROUNDS) {
+        throw new IllegalArgumentException(
+            "need at least " + MIN_ROUNDS + " rounds for an interval, " + benchmark + " has " + rounds);
+      }
+      ListStatistics stats = new ListStatistics();
+      rounds.forEach(stats::addValue);
+      return new Score(
+          benchmark, threads, stats.getMean(), stats.getMeanErrorAt(PAIRED_CONFIDENCE), unit, null, rounds);
+    }
+
+    boolean pairedWith(Score other) {
+      return !rounds.isEmpty() && rounds.size() == other.rounds.size();
+    }
+  }
+
+  /** Rounds an interval needs: JMH's statistics give none over 2 values. */
+  static final int MIN_ROUNDS = 3;
+
+  /** The confidence of the interval of a ratio taken round by round. */
+  static final double PAIRED_CONFIDENCE = 0.99;
 
   /** One line of the table: what was compared, the figures, the target and whether it was met. */
   public record Row(
@@ -81,19 +125,36 @@ public final class Report {
 
   /**
    * Adds a row comparing two times: met when the whole interval of strata / baseline is at most
-   * {@code maxRatio}, its worst end being Strata's slowest over the baseline's fastest (JMH's
-   * error is the half-width of a 99.9% confidence interval). A noisy run thus says "no" rather
+   * {@code maxRatio}. Measured in the same rounds ({@link PairedRounds}), the ratio is the
+   * geometric mean of the per-round ratios and the interval its 99% confidence interval (Student's
+   * t over rounds). Otherwise the worst end is Strata's slowest over the baseline's fastest (JMH's
+   * error being the half-width of a 99.9% confidence interval). A noisy run thus says "no" rather
    * than a lucky "yes".
    */
   public void ratio(String scenario, int threads, String strata, String baseline, double maxRatio) {
     Score s = score(strata, threads);
     Score b = score(baseline, threads);
-    double ratio = s.score() / b.score();
-    double best = (s.score() - s.error()) / (b.score() + b.error());
-    double worst =
-        b.score() > b.error()
-            ? (s.score() + s.error()) / (b.score() - b.error())
-            : Double.POSITIVE_INFINITY;
+    double ratio;
+    double best;
+    double worst;
+    if (s.pairedWith(b)) {
+      // One ratio per round, both figures seconds apart; their geometric mean and its interval.
+      ListStatistics logRatios = new ListStatistics();
+      for (int i = 0; i < s.rounds().size(); i++) {
+        logRatios.addValue(Math.log(s.rounds().get(i) / b.rounds().get(i)));
+      }
+      double[] interval = logRatios.getConfidenceIntervalAt(PAIRED_CONFIDENCE);
+      ratio = Math.exp(logRatios.getMean());
+      best = Math.exp(interval[0]);
+      worst = Math.exp(interval[1]);
+    } else {
+      ratio = s.score() / b.score();
+      best = (s.score() - s.error()) / (b.score() + b.error());
+      worst =
+          b.score() > b.error()
+              ? (s.score() + s.error()) / (b.score() - b.error())
+              : Double.POSITIVE_INFINITY;
+    }
     rows.add(
         new Row(
             scenario + threadsText(threads),

@@ -75,26 +75,6 @@ public final class ServerCostProfiler implements InternalProfiler {
     return results;
   }
 
-  /**
-   * Returns the server cost of one benchmark's run from the results this profiler added to its
-   * measured iterations (every fork), and JMH's count of the operations in those iterations:
-   * every invocation of the method by every thread, those run while threads start and stop too.
-   */
-  static ServerCost cost(String benchmark, RunResult run) {
-    long operations = 0;
-    ServerCost.Snapshot sum = ServerCost.none();
-    for (var fork : run.getBenchmarkResults()) {
-      for (IterationResult iteration : fork.getIterationResults()) {
-        operations += iteration.getMetadata().getAllOps();
-        sum = sum.plus(snapshot(iteration.getSecondaryResults()));
-      }
-    }
-    if (operations == 0) {
-      throw new IllegalStateException("no measured operation of " + benchmark);
-    }
-    return ServerCost.of(benchmark, run.getParams().getThreads(), operations, sum);
-  }
-
   /** The inverse of {@link #results}. */
   static ServerCost.Snapshot snapshot(Map<String, Result> results) {
     Result<?> cpu = results.get(CPU);

@@ -8,9 +8,12 @@ import io.strata.cache.benchmarks.scenarios.HitRatio;
 import io.strata.cache.benchmarks.scenarios.InvalidationPropagation;
 import io.strata.cache.redis.harness.RedisExtension;
 import java.lang.reflect.Method;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
@@ -19,6 +22,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
@@ -66,6 +70,32 @@ class BenchmarksSmokeIT {
   }
 
   @Test
+  void rounds_measureEveryMethodInEveryRound_andSurviveTheTripThroughJson(@TempDir Path dir)
+      throws Exception {
+    List<PairedRounds.Method> measured =
+        PairedRounds.run(new PairedRounds.Plan("GetAllBenchmark", 1, 1, 3, 100));
+
+    assertThat(measured)
+        .extracting(PairedRounds.Method::benchmark)
+        .containsExactly(
+            "GetAllBenchmark.lettuce_pipeline100",
+            "GetAllBenchmark.strata_getAll100",
+            "GetAllBenchmark.strata_sequentialGet100");
+    assertThat(measured)
+        .allSatisfy(
+            m -> {
+              assertThat(m.rounds()).hasSize(3).allSatisfy(score -> assertThat(score).isPositive());
+              assertThat(m.operations()).isPositive();
+              // Every measured getAll of 100 keys reached Redis: 100 HGETALLs each at least.
+              assertThat(m.cost().commands().get("hgetall").calls())
+                  .isGreaterThanOrEqualTo(m.operations());
+            });
+    Path file = dir.resolve("rounds.json");
+    PairedRounds.write(measured, file);
+    assertThat(PairedRounds.read(file)).isEqualTo(measured);
+  }
+
+  @Test
   void coldKey_strataLoadsOncePerRound() throws Exception {
     CoalescedColdKey cold =
         new CoalescedColdKey(200, 20, "platform", CoalescedColdKey.platformThreads());
@@ -78,6 +108,26 @@ class BenchmarksSmokeIT {
     }
     ConcurrentHashMap<String, byte[]> map = new ConcurrentHashMap<>();
     assertThat(cold.run("chm", map::computeIfAbsent, 0, 1).maxLoadsPerRound()).isEqualTo(1);
+  }
+
+  @Test
+  void coldKey_interleaved_givesEachSubjectItsOwnRoundsAndLoads() throws Exception {
+    CoalescedColdKey cold =
+        new CoalescedColdKey(100, 5, "platform", CoalescedColdKey.platformThreads());
+    ConcurrentHashMap<String, byte[]> map = new ConcurrentHashMap<>();
+    Map<String, CoalescedColdKey.Reader> subjects = new LinkedHashMap<>();
+    subjects.put("chm", map::computeIfAbsent);
+    subjects.put("uncoalesced", (key, loader) -> loader.apply(key));
+
+    List<CoalescedColdKey.Result> results = cold.runInterleaved(subjects, 1, 3);
+
+    assertThat(results).extracting(CoalescedColdKey.Result::subject).containsExactly("chm", "uncoalesced");
+    assertThat(results).extracting(CoalescedColdKey.Result::rounds).containsExactly(3, 3);
+    // Each subject counts its own loader's calls: one per round coalesced, one per caller not.
+    assertThat(results.get(0).maxLoadsPerRound()).isEqualTo(1);
+    assertThat(results.get(1).maxLoadsPerRound()).isEqualTo(100);
+    // 3 rounds of 2 subjects, keys fresh each round: the map holds the 1 + 3 keys of "chm" alone.
+    assertThat(map).hasSize(4);
   }
 
   @Test

@@ -11,6 +11,8 @@ import io.strata.cache.benchmarks.scenarios.HitRatio;
 import io.strata.cache.benchmarks.scenarios.InvalidationPropagation;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import org.assertj.core.data.Offset;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,6 +32,59 @@ class ReportTest {
         .extracting(Report.Row::result)
         .containsExactly("1.20× (1.16–1.24×)", "1.20× (1.16–1.24×)");
     assertThat(report.rows()).extracting(Report.Row::met).containsExactly(true, false);
+  }
+
+  @Test
+  void ratio_ofRounds_cancelsWhatBothSidesOfARoundShare() {
+    // The host's speed doubles and halves from round to round; Strata is 1.10x in every round.
+    report.add(Report.Score.ofRounds("A.strata", 1, "us/op", List.of(110.0, 220.0, 165.0, 330.0)));
+    report.add(Report.Score.ofRounds("A.base", 1, "us/op", List.of(100.0, 200.0, 150.0, 300.0)));
+    report.ratio("remote", 1, "A.strata", "A.base", 1.15);
+
+    assertThat(report.rows()).extracting(Report.Row::result).containsExactly("1.10× (1.10–1.10×)");
+    assertThat(report.rows()).extracting(Report.Row::met).containsExactly(true);
+  }
+
+  @Test
+  void ratio_ofRounds_isTheGeometricMean_withStudentsIntervalAt99Percent() {
+    // Per-round ratios 1.0, 1.2, 1.0, 1.2: logs 0 and 0.1823 twice, mean 0.0912, standard error
+    // 0.0526, t(0.995, 3) = 5.841: exp(0.0912 -+ 0.3074) = 0.806 and 1.490.
+    report.add(Report.Score.ofRounds("A.strata", 1, "us/op", List.of(100.0, 120.0, 100.0, 120.0)));
+    report.add(Report.Score.ofRounds("A.base", 1, "us/op", List.of(100.0, 100.0, 100.0, 100.0)));
+    report.ratio("remote", 1, "A.strata", "A.base", 1.45);
+    report.ratio("remote", 1, "A.strata", "A.base", 1.50);
+
+    assertThat(report.rows())
+        .extracting(Report.Row::result)
+        .containsExactly("1.10× (0.81–1.49×)", "1.10× (0.81–1.49×)");
+    assertThat(report.rows()).extracting(Report.Row::met).containsExactly(false, true);
+  }
+
+  @Test
+  void ratio_ofScoresWithoutTheSameRounds_fallsBackToTheWorstEnds() {
+    report.add(Report.Score.ofRounds("A.strata", 1, "us/op", List.of(60.0, 60.0, 60.0)));
+    report.add(new Report.Score("A.base", 1, 50, 5, "us/op", null));
+    report.add(Report.Score.ofRounds("B.base", 1, "us/op", List.of(50.0, 50.0, 50.0, 50.0)));
+    report.ratio("remote", 1, "A.strata", "A.base", 1.3);
+    report.ratio("remote", 1, "A.strata", "B.base", 1.3);
+
+    assertThat(report.rows())
+        .extracting(Report.Row::result)
+        .containsExactly("1.20× (1.09–1.33×)", "1.20× (1.20–1.20×)");
+    assertThat(report.rows()).extracting(Report.Row::met).containsExactly(false, true);
+  }
+
+  @Test
+  void scoreOfRounds_isTheirMean_withA99PercentError() {
+    // Mean 110, standard error 10 / sqrt(3), and over 3 rounds t(0.995, 2) = 9.925.
+    Report.Score score = Report.Score.ofRounds("A.strata", 1, "us/op", List.of(100.0, 110.0, 120.0));
+
+    assertThat(score.score()).isEqualTo(110.0);
+    assertThat(score.error()).isCloseTo(9.925 * 10 / Math.sqrt(3), Offset.offset(0.01));
+    assertThat(score.rounds()).containsExactly(100.0, 110.0, 120.0);
+    assertThatThrownBy(() -> Report.Score.ofRounds("A.strata", 1, "us/op", List.of(1.0, 2.0)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at least 3 rounds");
   }
 
   @Test
