@@ -5,7 +5,6 @@ import io.strata.cache.benchmarks.scenarios.CoalescedColdKey;
 import io.strata.cache.benchmarks.scenarios.HitRatio;
 import io.strata.cache.benchmarks.scenarios.InvalidationPropagation;
 import io.strata.cache.redis.harness.RedisExtension;
-import io.strata.cache.redis.harness.RedisNode;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.nio.file.Files;
@@ -56,14 +55,12 @@ public final class BenchmarkSuite {
   static final String CAFFEINE_HIT_RATIO = "Caffeine alone, one per instance";
 
   private final boolean quick;
-  private final RedisNode server;
   private final String redisUri;
   private final Report report;
 
-  private BenchmarkSuite(boolean quick, RedisNode server, Report report) {
+  private BenchmarkSuite(boolean quick, String redisUri, Report report) {
     this.quick = quick;
-    this.server = server;
-    this.redisUri = server.uri();
+    this.redisUri = redisUri;
     this.report = report;
   }
 
@@ -80,7 +77,7 @@ public final class BenchmarkSuite {
       redis.start();
       System.setProperty(Bench.REDIS_PROPERTY, redis.uri());
       Report report = new Report(environment(redis));
-      BenchmarkSuite suite = new BenchmarkSuite(quick, redis.server(), report);
+      BenchmarkSuite suite = new BenchmarkSuite(quick, redis.uri(), report);
       long started = System.nanoTime();
       if (scenariosOnly) {
         suite.runScenarios();

@@ -63,8 +63,12 @@ public final class Report {
           benchmark, threads, stats.getMean(), stats.getMeanErrorAt(PAIRED_CONFIDENCE), unit, null, rounds);
     }
 
+    /** Whether both were measured in the same rounds: one class, one thread count, one run. */
     boolean pairedWith(Score other) {
-      return !rounds.isEmpty() && rounds.size() == other.rounds.size();
+      return !rounds.isEmpty()
+          && rounds.size() == other.rounds.size()
+          && threads == other.threads
+          && owner(benchmark).equals(owner(other.benchmark));
     }
   }
 

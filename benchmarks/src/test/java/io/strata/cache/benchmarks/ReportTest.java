@@ -62,16 +62,20 @@ class ReportTest {
 
   @Test
   void ratio_ofScoresWithoutTheSameRounds_fallsBackToTheWorstEnds() {
-    report.add(Report.Score.ofRounds("A.strata", 1, "us/op", List.of(60.0, 60.0, 60.0)));
+    // Strata's rounds: 61, 60, 59 (mean 60; error t(0.995, 2) x 1 / sqrt(3) = 5.73).
+    report.add(Report.Score.ofRounds("A.strata", 1, "us/op", List.of(61.0, 60.0, 59.0)));
     report.add(new Report.Score("A.base", 1, 50, 5, "us/op", null));
-    report.add(Report.Score.ofRounds("B.base", 1, "us/op", List.of(50.0, 50.0, 50.0, 50.0)));
-    report.ratio("remote", 1, "A.strata", "A.base", 1.3);
-    report.ratio("remote", 1, "A.strata", "B.base", 1.3);
+    report.add(Report.Score.ofRounds("A.other", 1, "us/op", List.of(50.0, 50.0, 50.0, 50.0)));
+    // As many rounds, but another class's: another run, so not paired either.
+    report.add(Report.Score.ofRounds("B.base", 1, "us/op", List.of(62.0, 50.0, 38.0)));
+    report.ratio("remote", 1, "A.strata", "A.base", 1.5);
+    report.ratio("remote", 1, "A.strata", "A.other", 1.3);
+    report.ratio("remote", 1, "A.strata", "B.base", 100);
 
     assertThat(report.rows())
         .extracting(Report.Row::result)
-        .containsExactly("1.20× (1.09–1.33×)", "1.20× (1.20–1.20×)");
-    assertThat(report.rows()).extracting(Report.Row::met).containsExactly(false, true);
+        .containsExactly("1.20× (0.99–1.46×)", "1.20× (1.09–1.31×)", "1.20× (0.46–∞)");
+    assertThat(report.rows()).extracting(Report.Row::met).containsExactly(true, false, false);
   }
 
   @Test
