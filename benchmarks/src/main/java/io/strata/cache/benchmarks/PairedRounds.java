@@ -125,48 +125,51 @@ final class PairedRounds {
     for (String method : methods) {
       runOnce(plan, method, plan.warmups(), 1);
     }
-    Map<String, List<Double>> scores = new LinkedHashMap<>();
-    Map<String, long[]> operations = new LinkedHashMap<>();
-    Map<String, ServerCost.Snapshot> costs = new LinkedHashMap<>();
-    Map<String, String> units = new LinkedHashMap<>();
-    for (String method : methods) {
-      scores.put(method, new ArrayList<>());
-      operations.put(method, new long[1]);
-      costs.put(method, ServerCost.none());
-    }
+    Map<String, Tally> tallies = new LinkedHashMap<>();
+    methods.forEach(method -> tallies.put(method, new Tally()));
     for (int round = 0; round < plan.rounds(); round++) {
       StringBuilder line = new StringBuilder("round " + (round + 1) + "/" + plan.rounds() + ":");
       for (int i = 0; i < methods.size(); i++) {
         String method = methods.get((i + round) % methods.size());
         RunResult result = runOnce(plan, method, 1, 2);
-        scores.get(method).add(result.getPrimaryResult().getScore());
-        units.put(method, result.getPrimaryResult().getScoreUnit());
-        for (var fork : result.getBenchmarkResults()) {
-          for (IterationResult iteration : fork.getIterationResults()) {
-            operations.get(method)[0] += iteration.getMetadata().getAllOps();
-            costs.put(
-                method,
-                costs.get(method).plus(ServerCostProfiler.snapshot(iteration.getSecondaryResults())));
-          }
-        }
+        tallies.get(method).add(result);
         line.append(
             String.format(
-                Locale.ROOT, " %s %.3g %s", method, result.getPrimaryResult().getScore(), units.get(method)));
+                Locale.ROOT,
+                " %s %.3g %s",
+                method,
+                result.getPrimaryResult().getScore(),
+                result.getPrimaryResult().getScoreUnit()));
       }
       System.out.println(plan.benchmarkClass() + ", " + plan.threads() + " thread(s), " + line);
     }
     List<Method> measured = new ArrayList<>();
-    for (String method : methods) {
-      measured.add(
-          new Method(
-              plan.benchmarkClass() + "." + method,
-              plan.threads(),
-              units.get(method),
-              scores.get(method),
-              operations.get(method)[0],
-              costs.get(method)));
-    }
+    tallies.forEach(
+        (method, tally) -> measured.add(tally.method(plan.benchmarkClass() + "." + method, plan.threads())));
     return measured;
+  }
+
+  /** One method's figures, round after round. */
+  private static final class Tally {
+    private final List<Double> scores = new ArrayList<>();
+    private String unit = "";
+    private long operations;
+    private ServerCost.Snapshot cost = ServerCost.none();
+
+    void add(RunResult round) {
+      scores.add(round.getPrimaryResult().getScore());
+      unit = round.getPrimaryResult().getScoreUnit();
+      for (var fork : round.getBenchmarkResults()) {
+        for (IterationResult iteration : fork.getIterationResults()) {
+          operations += iteration.getMetadata().getAllOps();
+          cost = cost.plus(ServerCostProfiler.snapshot(iteration.getSecondaryResults()));
+        }
+      }
+    }
+
+    Method method(String benchmark, int threads) {
+      return new Method(benchmark, threads, unit, scores, operations, cost);
+    }
   }
 
   private static RunResult runOnce(Plan plan, String method, int warmups, int iterations)
