@@ -25,9 +25,8 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Writes of one entry and of a batch of 64. Strata writes atomically (one {@code MULTI}/{@code
- * EXEC}: {@code DEL} of the entries' leases, then per entry {@code HDEL} of the optional fields it
- * lacks, {@code HSET}, {@code PEXPIRE}) and then fills its local tier; the baselines write the same
- * fields.
+ * EXEC}: {@code DEL} of the entries' leases, then per entry {@code HSET} of the five fields of its
+ * format and {@code PEXPIRE}) and then fills its local tier; the baselines write the same fields.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)

@@ -84,17 +84,17 @@ public final class RawLettuce implements AutoCloseable {
     }
   }
 
-  /** The fields Strata writes for a plain entry (version, codec, bytes, four times, load time). */
+  /**
+   * The fields Strata writes for a plain entry (format version 2: version, codec, bytes, the
+   * packed times and load time, a write id of the same length).
+   */
   static Map<String, byte[]> fields(byte[] value) {
     Map<String, byte[]> fields = new LinkedHashMap<>();
-    fields.put("v", Bench.utf8("1"));
+    fields.put("v", Bench.utf8("2"));
     fields.put("ct", Bench.utf8("bytes"));
     fields.put("b", value);
-    fields.put("x", Bench.utf8("0"));
-    fields.put("w", Bench.utf8("0"));
-    fields.put("e", Bench.utf8("0"));
-    fields.put("a", Bench.utf8("600000"));
-    fields.put("l", Bench.utf8("0"));
+    fields.put("m", Bench.utf8("0:0:0:0:600000:0:0:-:-:-"));
+    fields.put("id", Bench.utf8("5deece66d2a1f3b4.1a2b3c"));
     return fields;
   }
 

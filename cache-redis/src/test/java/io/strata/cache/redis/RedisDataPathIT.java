@@ -142,8 +142,9 @@ class RedisDataPathIT {
       cache.put("k", "v", Duration.ofSeconds(30));
 
       Map<String, String> hash = admin.hgetall("strata:layout:k");
-      assertThat(hash).containsEntry("b", "v").containsEntry("ct", "utf8").containsEntry("v", "1");
-      assertThat(hash).containsKeys("x", "w", "e", "a", "l");
+      assertThat(hash).containsOnlyKeys("v", "ct", "b", "m", "id");
+      assertThat(hash).containsEntry("b", "v").containsEntry("ct", "utf8").containsEntry("v", "2");
+      assertThat(hash.get("m")).matches("0:0:0:0:\\d+:\\d+:0:-:-:-");
       assertThat(admin.pttl("strata:layout:k")).isBetween(25_000L, 30_000L);
     }
   }
@@ -174,16 +175,27 @@ class RedisDataPathIT {
       // A load that ends while tracking is being armed for the new prefix is not stored anywhere.
       RedisTierKit.awaitCoherent(cache);
       cache.get("k");
-      assertThat(admin.hgetall("strata:rewrite:k")).containsKeys("et", "lm");
+      assertThat(admin.hget("strata:rewrite:k", "m")).endsWith(":0:-:4=\"v1\":9=yesterday");
 
       cache.put("k", "plain");
-      assertThat(admin.hgetall("strata:rewrite:k"))
-          .containsEntry("b", "plain")
-          .doesNotContainKeys("et", "lm", "n");
+      Map<String, String> rewritten = admin.hgetall("strata:rewrite:k");
+      assertThat(rewritten).containsOnlyKeys("v", "ct", "b", "m", "id").containsEntry("b", "plain");
+      assertThat(rewritten.get("m")).endsWith(":0:-:-:-");
+      try (RedisCacheClient second =
+              RedisTierKit.connected(RedisConnectionOptions.standalone(REDIS.uri()).build());
+          MultiLevelCache<String, String> other =
+              MultiLevelCache.<String, String>builder("rewrite")
+                  .tier(RedisTier.factory(second, Codec.utf8()))
+                  .loader(key -> "loaded, not read: " + key)
+                  .build()) {
+        assertThat(other.lookup("k")).isEqualTo(new Lookup<>("plain", "redis", false));
+      }
 
       cache.put("gone", "here");
       cache.advanced().refresh("gone").join(); // the source no longer has it: a negative entry
-      assertThat(admin.hgetall("strata:rewrite:gone")).containsEntry("n", "1").doesNotContainKey("b");
+      Map<String, String> negative = admin.hgetall("strata:rewrite:gone");
+      assertThat(negative).containsEntry("b", "").containsOnlyKeys("v", "ct", "b", "m", "id");
+      assertThat(negative.get("m")).endsWith(":1:-:-:-");
 
       admin.set("strata:rewrite:text", "a string, not a hash");
       cache.put("text", "now a hash");
@@ -468,6 +480,9 @@ class RedisDataPathIT {
       admin.persist("strata:corrupt:nottl");
     });
     corruptions.put("badnumber", () -> writeHash("badnumber", Map.of("x", "-5")));
+    corruptions.put("v2-nometadata", () -> writeRaw("v2-nometadata", Map.of("v", "2", "ct", "json", "b", "{}")));
+    corruptions.put("v2-badmetadata", () -> writeVersion2("v2-badmetadata", "0:0:0:0:1000:0:0:-:-"));
+    corruptions.put("v2-negativewithbytes", () -> writeVersion2("v2-negativewithbytes", "0:0:0:0:1000:0:1:-:-:-"));
 
     CountingObserver observer = new CountingObserver();
     try (MultiLevelCache<String, Tile> cache =
@@ -499,7 +514,10 @@ class RedisDataPathIT {
     }
   }
 
-  /** Writes a well-formed entry for the json codec, with {@code overrides} applied. */
+  /**
+   * Writes a well-formed entry of format version 1 (the previous releases': still read) for the
+   * json codec, with {@code overrides} applied.
+   */
   private void writeHash(String key, Map<String, String> overrides) {
     Map<String, String> fields = new HashMap<>();
     fields.put("v", "1");
@@ -512,6 +530,11 @@ class RedisDataPathIT {
     fields.put("l", "0");
     fields.putAll(overrides);
     writeRaw(key, fields);
+  }
+
+  /** Writes a format version 2 entry for the json codec with the metadata {@code m}. */
+  private void writeVersion2(String key, String m) {
+    writeRaw(key, Map.of("v", "2", "ct", "json", "b", "{\"z\":1,\"x\":2,\"y\":3,\"png\":\"AQ==\"}", "m", m));
   }
 
   private void writeRaw(String key, Map<String, String> fields) {

@@ -243,10 +243,9 @@ class RedisFailureIT {
                   String value = "v".repeat(100);
                   for (int i = 0; i < 250; i++) {
                     Await.until(Duration.ofSeconds(10), client::isConnected, "reconnection " + i);
-                    // A put is a transaction of 500-560 bytes (MULTI, DEL of the lease, HDEL of
-                    // the fields the entry lacks, HSET, PEXPIRE, EXEC): most cuts land inside it,
-                    // some after it (two runs: 824 and 839 connections, 142 and 103 keys).
-                    proxy.cutAfterBytes(1 + ThreadLocalRandom.current().nextInt(600));
+                    // A put is a transaction of about 400 bytes (MULTI, DEL of the lease, HSET
+                    // of five fields, PEXPIRE, EXEC): most cuts land inside it, some after it.
+                    proxy.cutAfterBytes(1 + ThreadLocalRandom.current().nextInt(450));
                     cache.put("k" + id + ":" + i, value);
                     proxy.heal();
                   }

@@ -192,8 +192,8 @@ class RedisRollingDeployIT {
     CountingObserver observer = new CountingObserver();
     MultiLevelCache<String, UserV1> cache =
         instance(Codec.json(UserV1.class), observer, RedisRollingDeployIT::loadedV1);
-    // Version 2 may lay out anything differently: here, no field this version knows but v.
-    writeRaw("1", Map.of("v", "2", "payload", "\u0000whatever version 2 writes", "t", "x"));
+    // Version 3 may lay out anything differently: here, no field this version knows but v.
+    writeRaw("1", Map.of("v", "3", "payload", "\u0000whatever version 3 writes", "t", "x"));
     writeRaw("2", entry(Map.of("v", "12")));
     Map<String, String> written = admin.hgetall("strata:users:1");
     long unlinksBefore = unlinks();
@@ -208,9 +208,51 @@ class RedisRollingDeployIT {
 
     assertThat(cache.get("1")).isEqualTo(new UserV1(1, "loaded"));
     assertThat(loads).hasValue(1);
-    assertThat(admin.hget("strata:users:1", "v")).isEqualTo("1");
+    assertThat(admin.hget("strata:users:1", "v")).isEqualTo("2");
     assertThat(admin.pttl("strata:users:1")).isPositive();
     assertThat(observer.fillsRefused).hasValue(0);
+  }
+
+  // ---------------------------------------------------------------- the previous format version
+
+  /**
+   * Releases before this one wrote format version 1 (a field per item) and read only it: this
+   * release reads their entries as hits, and each side reads the other's rewrite of a key by the
+   * fields of the version its {@code v} names, whatever the other left in the hash.
+   */
+  @Test
+  void entriesOfFormatVersion1_areHits_andARewriteInEitherVersionIsReadByItsOwnFields() {
+    CountingObserver observer = new CountingObserver();
+    MultiLevelCache<String, UserV1> cache =
+        instance(Codec.json(UserV1.class), observer, RedisRollingDeployIT::loadedV1);
+    Map<String, String> previous = entry(Map.of("et", "\"tag\"", "mt", "application/json"));
+    writeRaw("1", previous);
+    long unlinksBefore = unlinks();
+
+    assertThat(cache.get("1")).as("a hit, not a load").isEqualTo(new UserV1(1, "raw"));
+    assertThat(loads).hasValue(0);
+
+    cache.put("1", new UserV1(1, "rewritten"));
+    Map<String, String> rewritten = admin.hgetall("strata:users:1");
+    assertThat(rewritten).containsEntry("v", "2").containsKeys("m", "id").containsEntry("et", "\"tag\"");
+    MultiLevelCache<String, UserV1> other =
+        instance(Codec.json(UserV1.class), observer, RedisRollingDeployIT::loadedV1);
+    io.strata.cache.Lookup<UserV1> read = other.lookup("1");
+    assertThat(read.tier()).isEqualTo("redis");
+    assertThat(read.value()).isEqualTo(new UserV1(1, "rewritten"));
+
+    // The previous release rewrites the key: its own fields, its HDEL of those its entry lacks.
+    admin.hset("strata:users:1", entry(Map.of("b", "{\"id\":1,\"name\":\"old again\"}")));
+    admin.hdel("strata:users:1", "et", "mt", "r", "n");
+    MultiLevelCache<String, UserV1> third =
+        instance(Codec.json(UserV1.class), observer, RedisRollingDeployIT::loadedV1);
+    io.strata.cache.Lookup<UserV1> again = third.lookup("1");
+    assertThat(again.tier()).isEqualTo("redis");
+    assertThat(again.value()).isEqualTo(new UserV1(1, "old again"));
+
+    assertThat(loads).hasValue(0);
+    assertThat(unlinks()).isEqualTo(unlinksBefore);
+    assertThat(observer.decodeErrors).hasValue(0);
   }
 
   /**
@@ -243,7 +285,7 @@ class RedisRollingDeployIT {
     assertThat(loads).hasValue(3);
     for (String key : List.of("1", "2", "3")) {
       assertThat(admin.hget("strata:users:" + key, "ct")).as(key).isEqualTo("json");
-      assertThat(admin.hget("strata:users:" + key, "v")).as(key).isEqualTo("1");
+      assertThat(admin.hget("strata:users:" + key, "v")).as(key).isEqualTo("2");
       assertThat(admin.exists("strata::lease:{strata:users:" + key + "}")).as(key).isZero();
     }
     assertThat(observer.fillsRefused).hasValue(0);

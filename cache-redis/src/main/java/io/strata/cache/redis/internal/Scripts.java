@@ -42,21 +42,22 @@ final class Scripts {
       """;
 
   /**
-   * KEYS[1] = entry key, KEYS[2] (optional) = its lease key, ARGV[1] = TTL in ms, ARGV[2] = n,
-   * ARGV[3..2+n] = the optional fields this entry lacks, then field, value pairs. Removes what a
-   * previous entry left of those fields (a value of another type is deleted whole), writes the
-   * fields and sets the TTL. Not DEL first: freeing and rebuilding the hash made every write a
-   * third slower on the server. Deleting the lease refuses the stores of loads under way: they may
-   * have read the source before this value was written.
+   * KEYS[1] = entry key, KEYS[2] (optional) = its lease key, ARGV[1] = TTL in ms, then field,
+   * value pairs: every field of the format, so that whatever a previous entry of it held is
+   * replaced. Writes the fields (a value of another type is deleted whole first; any other error
+   * is the script's, with the entry untouched) and sets the TTL. Not DEL first: freeing and
+   * rebuilding the hash made every write a third slower on the server. Deleting the lease refuses
+   * the stores of loads under way: they may have read the source before this value was written.
    */
   static final String WRITE =
       """
       if KEYS[2] then redis.call('DEL', KEYS[2]) end
-      local n = tonumber(ARGV[2])
-      if type(redis.pcall('HDEL', KEYS[1], unpack(ARGV, 3, 2 + n))) == 'table' then
+      local set = redis.pcall('HSET', KEYS[1], unpack(ARGV, 2))
+      if type(set) == 'table' then
+        if not string.find(set.err, 'WRONGTYPE', 1, true) then return set end
         redis.call('DEL', KEYS[1])
+        redis.call('HSET', KEYS[1], unpack(ARGV, 2))
       end
-      redis.call('HSET', KEYS[1], unpack(ARGV, 3 + n))
       redis.call('PEXPIRE', KEYS[1], ARGV[1])
       return 1
       """;
@@ -162,10 +163,6 @@ final class Scripts {
 
   private static void addWriteArgs(CommandArgs<byte[], byte[]> args, EntryFormat.Encoded entry) {
     args.add(entry.ttlMillis());
-    args.add(entry.absent().size());
-    for (byte[] name : entry.absent()) {
-      args.add(name);
-    }
     for (byte[] field : entry.fields()) {
       args.add(field);
     }

@@ -10,15 +10,15 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Entries written as one transaction: {@code MULTI}, {@code DEL} of the leases the entries end,
- * then per entry {@code HDEL key <optional fields it lacks>; HSET key field value ...; PEXPIRE key
- * ttl}, then {@code EXEC}. Every field a previous entry of this format had is replaced or removed,
- * and no key is ever without a TTL, since all the commands apply together or not at all. Not
- * {@code DEL} first: freeing and rebuilding the hash made a write a third slower on the server.
+ * then per entry {@code HSET key field value ...; PEXPIRE key ttl}, then {@code EXEC}. Every field
+ * of the format is written ({@link EntryFormat}), so a previous entry's are all replaced, and no
+ * key is ever without a TTL, since all the commands apply together or not at all. Not {@code DEL}
+ * first: freeing and rebuilding the hash made a write a third slower on the server.
  * Deleting a lease (in its entry's slot) refuses the stores of loads under way: they may have read
  * the source before this value was written. Redis pushes one invalidation per key, however many of
  * the commands changed it. See {@link Transaction} for how it is sent.
  *
- * <p>A key of another type refuses the {@code HDEL} and the {@code HSET} (and takes the TTL):
+ * <p>A key of another type refuses the {@code HSET} (and takes the TTL):
  * {@link #refused} names those entries, which the caller writes again with the write script, which
  * deletes whatever the key held.
  */
@@ -26,6 +26,9 @@ final class TransactionalWrite extends Transaction {
 
   /** The most entries one transaction writes: Redis runs a transaction without a break. */
   static final int MAX_ENTRIES = 128;
+
+  /** HSET and PEXPIRE. */
+  private static final int COMMANDS_PER_ENTRY = 2;
 
   /** One entry to write, and the lease it ends (null for none). */
   record Write(byte[] key, byte @Nullable [] leaseKey, EntryFormat.Encoded entry) {}
@@ -39,7 +42,7 @@ final class TransactionalWrite extends Transaction {
       throw new IllegalArgumentException(
           "a transaction writes 1 to " + MAX_ENTRIES + " entries, not " + writes.size());
     }
-    List<Queued> commands = new ArrayList<>(1 + 3 * writes.size());
+    List<Queued> commands = new ArrayList<>(1 + 2 * writes.size());
     CommandArgs<byte[], byte[]> leases = new CommandArgs<>(ByteArrayCodec.INSTANCE);
     boolean anyLease = false;
     for (Write write : writes) {
@@ -54,15 +57,6 @@ final class TransactionalWrite extends Transaction {
     }
     for (Write write : writes) {
       byte[] key = write.key();
-      List<byte[]> absent = write.entry().absent();
-      if (!absent.isEmpty()) {
-        CommandArgs<byte[], byte[]> removed =
-            new CommandArgs<>(ByteArrayCodec.INSTANCE).addKey(key);
-        for (byte[] field : absent) {
-          removed.add(field);
-        }
-        commands.add(new Queued(CommandType.HDEL, removed));
-      }
       CommandArgs<byte[], byte[]> fields = new CommandArgs<>(ByteArrayCodec.INSTANCE).addKey(key);
       for (byte[] field : write.entry().fields()) {
         fields.add(field);
@@ -86,10 +80,7 @@ final class TransactionalWrite extends Transaction {
    */
   static List<Write> refused(List<Write> writes, List<?> execReply) {
     int at = writes.stream().anyMatch(write -> write.leaseKey() != null) ? 1 : 0;
-    int commands = at;
-    for (Write write : writes) {
-      commands += commandsOf(write);
-    }
+    int commands = at + COMMANDS_PER_ENTRY * writes.size();
     if (execReply.size() != commands) {
       throw new IllegalStateException(
           "a write of " + writes.size() + " entries got " + execReply.size() + " replies, not "
@@ -100,9 +91,9 @@ final class TransactionalWrite extends Transaction {
     }
     List<Write> refused = new ArrayList<>(0);
     for (Write write : writes) {
-      int count = commandsOf(write);
-      RedisCommandExecutionException error = firstError(execReply.subList(at, at + count));
-      at += count;
+      RedisCommandExecutionException error =
+          firstError(execReply.subList(at, at + COMMANDS_PER_ENTRY));
+      at += COMMANDS_PER_ENTRY;
       if (error == null) {
         continue;
       }
@@ -112,10 +103,5 @@ final class TransactionalWrite extends Transaction {
       refused.add(write);
     }
     return refused;
-  }
-
-  /** The commands queued for {@code write}: HDEL only when the entry lacks optional fields. */
-  private static int commandsOf(Write write) {
-    return write.entry().absent().isEmpty() ? 2 : 3;
   }
 }
