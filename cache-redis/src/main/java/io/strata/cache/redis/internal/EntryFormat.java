@@ -26,7 +26,7 @@ import org.jspecify.annotations.Nullable;
  * clock readings: a reader rebuilds them from the PTTL it reads in the same step, so clocks of
  * different machines never need to agree, and an entry can never outlive its key.
  *
- * <p>Version 2, written by this class, has the same four fields for every entry, so that a
+ * <p>Version 2, written by this class, has the same five fields for every entry, so that a
  * rewrite replaces them all with one {@code HSET} and needs no {@code HDEL} of the fields the
  * new entry lacks (without that {@code HDEL}, and with 5 fields instead of 9 to 13, a transaction
  * of 64 writes costs the server about 40% less, and one of 64 reads about 15% less):
