@@ -219,19 +219,10 @@ final class EntryFormat {
     String lastModified = m.text();
     m.end();
     byte[] bytes = required(fields, S_B);
-    CacheEntry.Builder<V> builder;
-    if (negative) {
-      if (bytes.length != 0) {
-        throw new CorruptEntryException("a negative entry with a value");
-      }
-      builder = CacheEntry.negative(createdAt, expiresAt);
-    } else {
-      if (bytes.length > maxValueBytes) {
-        throw new ValueTooLargeException(bytes.length);
-      }
-      builder = CacheEntry.builder(codec.decode(bytes), createdAt, expiresAt);
+    if (negative && bytes.length != 0) {
+      throw new CorruptEntryException("a negative entry with a value");
     }
-    return builder
+    return builder(negative ? null : bytes, createdAt, expiresAt, codec, maxValueBytes)
         .staleWhileRevalidateUntil(staleWhileRevalidateUntil)
         .staleIfErrorUntil(staleIfErrorUntil)
         .revalidateUntil(revalidateUntil)
@@ -248,19 +239,10 @@ final class EntryFormat {
     long expiresAt = retainUntil - number(fields, S_X) * NANOS_PER_MILLI;
     long createdAt = Math.min(expiresAt, retainUntil - number(fields, S_A) * NANOS_PER_MILLI);
     byte[] bytes = fields[S_B];
-    CacheEntry.Builder<V> builder;
-    if (bytes == null) {
-      if (!Arrays.equals(ONE, fields[S_N])) {
-        throw new CorruptEntryException("neither a value nor a negative entry");
-      }
-      builder = CacheEntry.negative(createdAt, expiresAt);
-    } else {
-      if (bytes.length > maxValueBytes) {
-        throw new ValueTooLargeException(bytes.length);
-      }
-      builder = CacheEntry.builder(codec.decode(bytes), createdAt, expiresAt);
+    if (bytes == null && !Arrays.equals(ONE, fields[S_N])) {
+      throw new CorruptEntryException("neither a value nor a negative entry");
     }
-    return builder
+    return builder(bytes, createdAt, expiresAt, codec, maxValueBytes)
         .staleWhileRevalidateUntil(retainUntil - number(fields, S_W) * NANOS_PER_MILLI)
         .staleIfErrorUntil(retainUntil - number(fields, S_E) * NANOS_PER_MILLI)
         .revalidateUntil(
@@ -270,6 +252,19 @@ final class EntryFormat {
         .etag(optionalText(fields, S_ET))
         .lastModified(optionalText(fields, S_LM))
         .build();
+  }
+
+  /** A builder of the value entry of {@code bytes}, or of a negative entry when they are null. */
+  private static <V> CacheEntry.Builder<V> builder(
+      byte @Nullable [] bytes, long createdAt, long expiresAt, Codec<V> codec, int maxValueBytes)
+      throws ValueTooLargeException {
+    if (bytes == null) {
+      return CacheEntry.negative(createdAt, expiresAt);
+    }
+    if (bytes.length > maxValueBytes) {
+      throw new ValueTooLargeException(bytes.length);
+    }
+    return CacheEntry.builder(codec.decode(bytes), createdAt, expiresAt);
   }
 
   /**
