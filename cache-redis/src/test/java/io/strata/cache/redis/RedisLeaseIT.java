@@ -56,10 +56,17 @@ class RedisLeaseIT {
   private CacheTier<String, String> instance(
       RecordingTierContext context,
       UnaryOperator<RedisTier.Builder<String, String>> options) {
+    return instance(context, REDIS.uri(), options);
+  }
+
+  private CacheTier<String, String> instance(
+      RecordingTierContext context,
+      String uri,
+      UnaryOperator<RedisTier.Builder<String, String>> options) {
     RedisCacheClient client =
         toClose.add(
             RedisTierKit.connected(
-                RedisConnectionOptions.standalone(REDIS.uri())
+                RedisConnectionOptions.standalone(uri)
                     .commandTimeout(Duration.ofSeconds(2))
                     .build()));
     return toClose.add(
@@ -369,6 +376,41 @@ class RedisLeaseIT {
     assertThat(found.value()).isEqualTo("from-a");
     assertThat(answer.isHeld()).isFalse();
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+  }
+
+  @Test
+  void guard_aWaiterFindsTheValue_whenTheHolderStoresBetweenItsReadAndItsLease()
+      throws Exception {
+    FaultProxy proxy = toClose.add(FaultProxy.start("127.0.0.1", REDIS.server().port()));
+    CacheTier<String, String> a = instance(contextA);
+    CacheTier<String, String> b =
+        instance(contextB, proxy.uri(), o -> o.stampedeGuard(Duration.ofSeconds(20)));
+    TierLease<String> held = leaseOne(a, "k");
+    proxy.holdReplies();
+    long before = scriptsAndTransactions();
+    CompletableFuture<TierLease<String>> waiting =
+        CompletableFuture.supplyAsync(() -> b.lease(List.of("k"), false).get("k"));
+    Await.until(
+        Duration.ofSeconds(10), () -> scriptsAndTransactions() - before >= 1, "B's lease");
+    proxy.forwardHeldReplies(); // B hears the key is leased and polls: a read, its reply held
+    Await.until(
+        Duration.ofSeconds(10), () -> scriptsAndTransactions() - before >= 2, "B's poll to read");
+    assertThat(waiting).isNotDone();
+
+    a.putLeased(Map.of("k", entry("from-a")), Map.of("k", held));
+    proxy.releaseReplies(); // B reads a miss, then finds the lease free: A's store ended it
+
+    TierLease<String> answer = waiting.get(10, TimeUnit.SECONDS);
+    assertThat(answer.entry()).as("B's answer: the holder's value, not a lease to load again")
+        .isNotNull();
+    assertThat(answer.entry().value()).isEqualTo("from-a");
+    assertThat(answer.isHeld()).isFalse();
+    assertThat(exists(LEASE_OF_K)).as("the lease B took and gave back").isFalse();
+    assertThat(a.get("k").value()).isEqualTo("from-a");
+  }
+
+  private static long scriptsAndTransactions() {
+    return REDIS.server().commandCalls("evalsha", "eval", "exec");
   }
 
   @Test

@@ -369,12 +369,8 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
       if (!breaker.tryAcquire()) {
         return current;
       }
-      Object reply = read(connection, List.of(redisKey)).get(0);
-      long now = ticker.read();
-      List<byte[]> toDelete = new ArrayList<>(1);
-      CacheEntry<V> entry = readReply(reply, now, redisKey, toDelete);
-      deleteQuietly(toDelete);
-      if (entry != null && entry.isFresh(now)) {
+      CacheEntry<V> entry = readFresh(connection, redisKey);
+      if (entry != null) {
         return TierLease.found(entry);
       }
       if (!breaker.tryAcquire()) {
@@ -388,9 +384,43 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
       }
       current = leaseReply(taken, token);
       if (current.isHeld()) {
-        return current;
+        return storedMeanwhileOr(connection, key, redisKey, current);
       }
     }
+  }
+
+  /**
+   * A free lease is also what a holder leaves when it stores: if it stored between this poll's
+   * read and its lease, the entry is there now (the store ends the lease in the same transaction),
+   * and loading again would be the very stampede the guard is for. So the lease just taken is
+   * given back and the holder's entry answered.
+   */
+  private TierLease<V> storedMeanwhileOr(
+      StatefulConnection<byte[], byte[]> connection, K key, byte[] redisKey, TierLease<V> taken) {
+    if (!breaker.tryAcquire()) {
+      return taken;
+    }
+    CacheEntry<V> entry = readFresh(connection, redisKey);
+    if (entry == null) {
+      return taken;
+    }
+    try {
+      release(Map.of(key, taken));
+    } catch (RuntimeException e) {
+      LOG.debug("Could not give back a lease of cache '{}' (it expires by itself)", cacheName, e);
+    }
+    return TierLease.found(entry);
+  }
+
+  /** Reads one key: its entry if fresh, else null (deleting it if unreadable, as a get does). */
+  private @Nullable CacheEntry<V> readFresh(
+      StatefulConnection<byte[], byte[]> connection, byte[] redisKey) {
+    Object reply = read(connection, List.of(redisKey)).get(0);
+    long now = ticker.read();
+    List<byte[]> toDelete = new ArrayList<>(1);
+    CacheEntry<V> entry = readReply(reply, now, redisKey, toDelete);
+    deleteQuietly(toDelete);
+    return entry != null && entry.isFresh(now) ? entry : null;
   }
 
   private TierLease<V> leaseReply(Object reply, String token) {

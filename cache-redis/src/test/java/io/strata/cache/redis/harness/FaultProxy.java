@@ -52,6 +52,7 @@ public final class FaultProxy implements AutoCloseable {
   private long delayNanos;
   private boolean blackholed;
   private boolean repliesHeld;
+  private long repliesForwardedUntilNanos = Long.MIN_VALUE;
   private long cutAfter = -1;
   private volatile byte @Nullable [] exemptMarker;
   private volatile boolean closed;
@@ -158,6 +159,18 @@ public final class FaultProxy implements AutoCloseable {
    */
   public FaultProxy exemptConnectionsSaying(String marker) {
     exemptMarker = marker.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return this;
+  }
+
+  /**
+   * Forwards the replies held so far, in order, and goes on holding those read from the server
+   * after this call: lets a test let a client through one round trip at a time.
+   */
+  public FaultProxy forwardHeldReplies() {
+    synchronized (lock) {
+      repliesForwardedUntilNanos = System.nanoTime();
+      lock.notifyAll();
+    }
     return this;
   }
 
@@ -356,7 +369,13 @@ public final class FaultProxy implements AutoCloseable {
                 return;
               }
               Chunk head = queue.peekFirst();
-              boolean blocked = !exempt && (blackholed || (!clientToServerDir && repliesHeld));
+              boolean blocked =
+                  !exempt
+                      && (blackholed
+                          || (!clientToServerDir
+                              && repliesHeld
+                              && head != null
+                              && head.readAtNanos > repliesForwardedUntilNanos));
               if (head == null || blocked) {
                 lock.wait(WAIT_SLICE_MILLIS);
                 continue;

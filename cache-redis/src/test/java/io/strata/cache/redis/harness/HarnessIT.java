@@ -326,6 +326,33 @@ class HarnessIT {
   }
 
   @Test
+  void proxyForwardsTheRepliesHeldSoFar_andHoldsLaterOnes() throws Exception {
+    RedisNode node = REDIS.server();
+    try (FaultProxy proxy = FaultProxy.start(node);
+        RedisClient client = client(proxy.uri(), Duration.ofSeconds(10));
+        StatefulRedisConnection<String, String> conn = client.connect()) {
+      assertThat(pings(conn.sync())).isTrue();
+      proxy.holdReplies();
+      CompletableFuture<String> first =
+          conn.async().set("harness:first", "1").toCompletableFuture();
+      Await.until(PATIENCE, () -> "1".equals(node.command("GET", "harness:first")),
+          "the server to execute the first SET");
+
+      proxy.forwardHeldReplies();
+      assertThat(first.get(5, TimeUnit.SECONDS)).isEqualTo("OK");
+      CompletableFuture<String> second =
+          conn.async().set("harness:second", "2").toCompletableFuture();
+      Await.until(PATIENCE, () -> "2".equals(node.command("GET", "harness:second")),
+          "the server to execute the second SET");
+      assertThatThrownBy(() -> second.get(200, TimeUnit.MILLISECONDS))
+          .isInstanceOf(TimeoutException.class);
+
+      proxy.releaseReplies();
+      assertThat(second.get(5, TimeUnit.SECONDS)).isEqualTo("OK");
+    }
+  }
+
+  @Test
   void proxyDelaysWithoutReorderingBytes() {
     RedisNode node = REDIS.server();
     StringBuilder big = new StringBuilder();
