@@ -46,12 +46,27 @@ class RedisCoherenceIT {
   }
 
 
+  /**
+   * Timeouts no stall of a loaded machine reaches: a false outage (a read timed out, a missed
+   * heartbeat and its flush) would change what these tests see. Drops are noticed by their
+   * disconnect, not by a timeout.
+   */
   private RedisCacheClient client(String uri) {
+    return client(uri, Duration.ofSeconds(2), Duration.ofMillis(500), Duration.ofSeconds(5));
+  }
+
+  /** Notices a silent server within about half a second: heartbeat 200 ms, deadline 300 ms. */
+  private RedisCacheClient quickToNotice(String uri) {
+    return client(uri, Duration.ofMillis(300), Duration.ofMillis(200), Duration.ofMillis(300));
+  }
+
+  private RedisCacheClient client(
+      String uri, Duration commandTimeout, Duration heartbeat, Duration heartbeatDeadline) {
     RedisCacheClient client =
         RedisTierKit.connected(
             RedisConnectionOptions.standalone(uri)
-                .commandTimeout(Duration.ofMillis(300))
-                .invalidationHeartbeat(Duration.ofMillis(200), Duration.ofMillis(300))
+                .commandTimeout(commandTimeout)
+                .invalidationHeartbeat(heartbeat, heartbeatDeadline)
                 .build());
     toClose.add(client);
     return client;
@@ -272,8 +287,8 @@ class RedisCoherenceIT {
 
   @Test
   void inStrictMode_aStoppedServer_isCaughtByTheHeartbeat_andCoherentCachingResumesAfter() {
-    MultiLevelCache<String, String> a = instance(client(REDIS.uri()), "stopped");
-    MultiLevelCache<String, String> b = strict(client(REDIS.uri()), "stopped");
+    MultiLevelCache<String, String> a = instance(quickToNotice(REDIS.uri()), "stopped");
+    MultiLevelCache<String, String> b = strict(quickToNotice(REDIS.uri()), "stopped");
     CountingObserver observed = observe(b);
     b.get("k");
     settleLocally(b, "k");

@@ -9,6 +9,7 @@ import io.strata.cache.redis.harness.Await;
 import io.strata.cache.redis.harness.CloseAfterEach;
 import io.strata.cache.redis.harness.RedisExtension;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -156,9 +157,10 @@ class RedisRecoveryIT {
               return null;
             });
     System.out.println("stopped Redis: tier up again " + recoveryMillis[0] + " ms after restart");
-    // When the breaker opened, all that was known was the closed connection; the health names the
-    // refusal once Lettuce's reconnect attempts have met it (asserted above).
-    assertOneOutageLogged(log[0], "recover-stopped", "connection closed");
+    // When the breaker opened, the closed connection may be all that was known, or Lettuce's
+    // first reconnect (10 ms after the drop, on a 100 ms timer tick) may already have met the
+    // refusal; the health names the refusal once it has (asserted above).
+    assertOneOutageLogged(log[0], "recover-stopped", "connection closed", "connection refused");
   }
 
   /** The breaker's listener logs after the state (which health reads) has changed. */
@@ -170,10 +172,11 @@ class RedisRecoveryIT {
   }
 
   /** One WARN naming the cause when the outage began, one INFO with its length when it ended. */
-  private static void assertOneOutageLogged(String log, String cache, String cause) {
+  private static void assertOneOutageLogged(String log, String cache, String... causes) {
     String opened = "Redis tier of cache '" + cache + "' is skipped: circuit breaker opened (";
     assertThat(count(log, opened)).as("outage WARNs in:\n" + log).isEqualTo(1);
-    assertThat(log).contains(opened + cause);
+    assertThat(log)
+        .containsAnyOf(Arrays.stream(causes).map(cause -> opened + cause).toArray(String[]::new));
     Matcher ended =
         Pattern.compile(
                 "Redis tier of cache '" + cache + "' works again after (\\d+\\.\\d) s")

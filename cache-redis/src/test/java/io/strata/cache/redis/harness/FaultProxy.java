@@ -174,6 +174,22 @@ public final class FaultProxy implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Chunks of replies waiting to be forwarded to clients, on connections not exempt: while replies
+   * are held, tells that a reply the server sent has reached the proxy.
+   */
+  public int queuedReplyChunks() {
+    synchronized (lock) {
+      int queued = 0;
+      for (Connection c : connections) {
+        if (!c.exempt) {
+          queued += c.toClient.size();
+        }
+      }
+      return queued;
+    }
+  }
+
   /** Forwards the held replies, in order, and stops holding. */
   public FaultProxy releaseReplies() {
     synchronized (lock) {
