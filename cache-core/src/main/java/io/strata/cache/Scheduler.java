@@ -5,8 +5,9 @@ import java.time.Duration;
 import java.util.concurrent.Future;
 
 /**
- * Runs a task after a delay; the cache uses it for load timeouts only. Injected, like the
- * {@link Ticker}, so that tests fire timeouts by hand.
+ * Runs a task after a delay; the cache uses it for load timeouts and to retry, without traffic,
+ * the changes a lower tier did not take. Injected, like the {@link Ticker}, so that tests fire
+ * them by hand.
  *
  * <p>Implementations must be thread-safe. The task must be short and must not block; it is run
  * at most once, and not at all if the returned future is cancelled first.

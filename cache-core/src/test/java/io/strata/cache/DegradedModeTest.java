@@ -7,6 +7,7 @@ import io.strata.cache.codec.Codec;
 import io.strata.cache.testkit.FakeTicker;
 import io.strata.cache.testkit.ForwardingTier;
 import io.strata.cache.testkit.InMemoryTier;
+import io.strata.cache.testkit.ManualScheduler;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -26,6 +27,7 @@ class DegradedModeTest {
   private static final Duration LOCAL_TTL = Duration.ofSeconds(30);
 
   private final FakeTicker ticker = new FakeTicker();
+  private final ManualScheduler scheduler = new ManualScheduler(ticker);
   private final InMemoryTier.Store store = new InMemoryTier.Store();
   private final AtomicInteger loads = new AtomicInteger();
   private final AtomicReference<String> source = new AtomicReference<>("v1");
@@ -34,6 +36,7 @@ class DegradedModeTest {
   private MultiLevelCacheBuilder<String, String> instance() {
     return MultiLevelCache.<String, String>builder("users")
         .ticker(ticker)
+        .scheduler(scheduler)
         .executor(Runnable::run)
         .ttl(Duration.ofMinutes(10))
         .localTtl(LOCAL_TTL)
@@ -51,6 +54,7 @@ class DegradedModeTest {
     TierFactory<String, String> memory = InMemoryTier.factory("redis", store, Codec.utf8());
     return MultiLevelCache.<String, String>builder("users")
         .ticker(ticker)
+        .scheduler(scheduler)
         .executor(Runnable::run)
         .ttl(Duration.ofMinutes(10))
         .localTtl(LOCAL_TTL)
@@ -293,6 +297,46 @@ class DegradedModeTest {
       assertThat(b.get("k")).isEqualTo("v2");
       assertThat(a.get("k")).isEqualTo("v2");
     }
+  }
+
+  @Test
+  void aPutTheTierDidNotTake_onAnInstanceWithNoMoreTraffic_isReplayedOnTheScheduler() {
+    AtomicReference<InvalidationSink<String>> sinkA = new AtomicReference<>();
+    AtomicBoolean downA = new AtomicBoolean();
+    List<String> events = new CopyOnWriteArrayList<>();
+    try (MultiLevelCache<String, String> a = instance(sinkA, downA).build();
+        MultiLevelCache<String, String> b = instance().build()) {
+      a.advanced().addObserver(recorder(events));
+      b.get("k");
+      downA.set(true);
+      source.set("v2");
+      a.put("k", "v2"); // one write failed; the tier never says it recovered, A is called no more
+      downA.set(false);
+
+      scheduler.advance(Duration.ofMillis(999));
+      assertThat(store.size()).as("before the first retry").isOne();
+      scheduler.advance(Duration.ofMillis(1));
+
+      assertThat(events).containsExactly("deferred(redis)", "replayed(redis, 1)");
+      assertThat(store.size()).as("Redis no longer holds the replaced value").isZero();
+      assertThat(b.get("k")).isEqualTo("v2");
+    }
+  }
+
+  @Test
+  void aClosedCache_replaysNothingMore() {
+    AtomicReference<InvalidationSink<String>> sinkA = new AtomicReference<>();
+    AtomicBoolean downA = new AtomicBoolean();
+    MultiLevelCache<String, String> a = instance(sinkA, downA).build();
+    a.put("k", "v1");
+    downA.set(true);
+    a.put("k", "v2");
+    downA.set(false);
+
+    a.close();
+    scheduler.advance(Duration.ofMinutes(1));
+
+    assertThat(store.size()).as("no replay into the closed tier").isOne();
   }
 
   @Test

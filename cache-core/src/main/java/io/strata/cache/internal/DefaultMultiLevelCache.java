@@ -118,7 +118,12 @@ public final class DefaultMultiLevelCache<K, V>
         int level = lower.size();
         TierOutage<K> outage =
             new TierOutage<>(
-                name, mode, settings.executor(), observers, settings.outageJournalCapacity());
+                name,
+                mode,
+                settings.executor(),
+                settings.scheduler(),
+                observers,
+                settings.outageJournalCapacity());
         TierSink<K> sink =
             new TierSink<>(
                 name,

@@ -259,6 +259,7 @@ final class GuardedTier<K, V> implements TierOutage.Replay<K> {
   }
 
   void close() {
+    outage.close();
     try {
       tier.close();
     } catch (Exception e) {

@@ -1,7 +1,10 @@
 package io.strata.cache.internal;
 
+import io.strata.cache.Scheduler;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -14,13 +17,25 @@ import org.slf4j.LoggerFactory;
  * (failing), and the journal of changes it did not take. While either holds, the tier counts as
  * degraded for the {@link DegradedMode}. Recovery (a successful call, or the tier saying so)
  * replays the journal as invalidations on the cache's executor, one replay at a time; the tier
- * stops counting as failing only once the journal is empty. Thread-safe.
+ * stops counting as failing only once the journal is empty.
+ *
+ * <p>A journal waiting for recovery is also retried on the cache's scheduler ({@link
+ * #FIRST_RETRY}, doubling to {@link #MAX_RETRY}): a tier may fail one write and never say it
+ * recovered (its breaker never opened), and an instance with no more traffic for the cache would
+ * otherwise leave the old value in the tier, for every other instance to read, until it expired.
+ * Thread-safe.
  */
 final class TierOutage<K> {
 
   private static final Logger LOG = LoggerFactory.getLogger(TierOutage.class);
   private static final int SUSPENDED = 1;
   private static final int FAILING = 2;
+
+  /** How long after a change the tier did not take the journal is first replayed without traffic. */
+  static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+
+  /** The longest wait between two such replays while the tier keeps failing. */
+  static final Duration MAX_RETRY = Duration.ofSeconds(30);
 
   /** What a replay calls: the tier's own invalidations, which journal again what they fail. */
   interface Replay<K> {
@@ -32,11 +47,16 @@ final class TierOutage<K> {
   private final String cacheName;
   private final DegradedMode mode;
   private final Executor executor;
+  private final Scheduler scheduler;
   private final ObserverChain observers;
   private final OutageJournal<K> journal;
   private final AtomicInteger flags = new AtomicInteger();
   private final AtomicBoolean replaying = new AtomicBoolean();
   private final AtomicBoolean keptAbove = new AtomicBoolean();
+  private final AtomicBoolean retryPending = new AtomicBoolean();
+  private volatile long nextRetryNanos = FIRST_RETRY.toNanos();
+  private volatile @Nullable Future<?> retry;
+  private volatile boolean closed;
   private volatile Runnable flushAbove = () -> {};
   private volatile String tierName = "";
   // Set before the tier can fail: nothing is journaled, so nothing replayed, before attach.
@@ -46,11 +66,13 @@ final class TierOutage<K> {
       String cacheName,
       DegradedMode mode,
       Executor executor,
+      Scheduler scheduler,
       ObserverChain observers,
       int journalCapacity) {
     this.cacheName = cacheName;
     this.mode = mode;
     this.executor = executor;
+    this.scheduler = scheduler;
     this.observers = observers;
     this.journal = new OutageJournal<>(journalCapacity);
   }
@@ -97,6 +119,7 @@ final class TierOutage<K> {
     journal.add(key);
     set(FAILING);
     observers.changeDeferred(tierName);
+    retryLater();
   }
 
   /** The tier did not take a flush: recovery must flush it. */
@@ -104,6 +127,39 @@ final class TierOutage<K> {
     journal.overflow();
     set(FAILING);
     observers.changeDeferred(tierName);
+    retryLater();
+  }
+
+  /**
+   * Stops the retries: the cache is closed, its tiers with it. (A retry scheduled while this runs
+   * may still replay once, into the closed tier; none follows it.)
+   */
+  void close() {
+    closed = true;
+    Future<?> pending = retry;
+    if (pending != null) {
+      pending.cancel(false);
+    }
+  }
+
+  /** Schedules one replay attempt, unless one is pending; each wait doubles up to the maximum. */
+  private void retryLater() {
+    if (closed || !retryPending.compareAndSet(false, true)) {
+      return;
+    }
+    long delay = nextRetryNanos;
+    nextRetryNanos = Math.min(delay * 2, MAX_RETRY.toNanos());
+    try {
+      retry =
+          scheduler.schedule(
+              Duration.ofNanos(delay),
+              () -> {
+                retryPending.set(false);
+                recovered();
+              });
+    } catch (RejectedExecutionException e) {
+      retryPending.set(false);
+    }
   }
 
   /**
@@ -171,6 +227,7 @@ final class TierOutage<K> {
         observers.changesReplayed(tierName, replayed);
       }
       if (complete && journal.isEmpty()) {
+        nextRetryNanos = FIRST_RETRY.toNanos();
         if (keptAbove.getAndSet(false)) {
           // Values Redis never took would outlive the outage there, unseen by the others, and a
           // later invalidation of an absent key would not reach them.

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.strata.cache.CacheEntry;
 import io.strata.cache.CacheObserver;
 import io.strata.cache.CacheTier;
+import io.strata.cache.Scheduler;
 import io.strata.cache.TierUnavailableException;
 import io.strata.cache.testkit.FakeTicker;
 import java.time.Duration;
@@ -13,6 +14,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
@@ -22,11 +24,15 @@ import org.junit.jupiter.api.Test;
  */
 class GuardedTierTest {
 
+  /** The fence on its own: the journal's retries on the scheduler are TierOutageTest's. */
+  private static final Scheduler NEVER = (delay, task) -> new CompletableFuture<Void>();
+
   private final FakeTicker ticker = new FakeTicker();
   private final List<String> events = new ArrayList<>();
   private final ObserverChain observers = new ObserverChain("c");
   private final DegradedMode mode = new DegradedMode(false, Duration.ofSeconds(1), null);
-  private final TierOutage<String> outage = new TierOutage<>("c", mode, Runnable::run, observers, 10);
+  private final TierOutage<String> outage =
+      new TierOutage<>("c", mode, Runnable::run, NEVER, observers, 10);
   private final MapTier tier = new MapTier();
   private final GuardedTier<String, String> guarded =
       new GuardedTier<>(tier, "c", ticker, observers, outage);
@@ -218,7 +224,7 @@ class GuardedTierTest {
         });
     GuardedTier<String, String> guardedRefusing =
         new GuardedTier<>(
-            refusing, "c", ticker, observers, new TierOutage<>("c", mode, Runnable::run, observers, 10));
+            refusing, "c", ticker, observers, new TierOutage<>("c", mode, Runnable::run, NEVER, observers, 10));
 
     assertThat(guardedRefusing.putLeased(Map.of("a", entry("v"), "b", entry("v"), "c", entry("v")), Map.of()))
         .containsExactlyInAnyOrder("b", "c");
@@ -274,7 +280,7 @@ class GuardedTierTest {
     tier.map.put("b", entry("B"));
     // Replays are held: the first call that works would otherwise clear the journal.
     TierOutage<String> holding =
-        new TierOutage<>("c", mode, task -> {}, observers, 10);
+        new TierOutage<>("c", mode, task -> {}, NEVER, observers, 10);
     GuardedTier<String, String> fenced = new GuardedTier<>(tier, "c", ticker, observers, holding);
     tier.failure = new IllegalStateException("refused");
     fenced.invalidate("a");

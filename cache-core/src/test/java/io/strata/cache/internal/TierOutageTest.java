@@ -3,6 +3,9 @@ package io.strata.cache.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strata.cache.CacheObserver;
+import io.strata.cache.Scheduler;
+import io.strata.cache.testkit.FakeTicker;
+import io.strata.cache.testkit.ManualScheduler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +35,13 @@ class TierOutageTest {
   private final ObserverChain observers = new ObserverChain("test");
   private final List<String> replayed = new ArrayList<>();
   private boolean replayFails;
-  private final TierOutage<String> outage = new TierOutage<>("test", mode, executor, observers, 3);
+  private final FakeTicker ticker = new FakeTicker();
+  private final ManualScheduler scheduler = new ManualScheduler(ticker);
+  private final long start = ticker.read();
+  /** Each replayed key with the milliseconds since the test began. */
+  private final List<String> replayedAt = new ArrayList<>();
+  private final TierOutage<String> outage =
+      new TierOutage<>("test", mode, executor, scheduler, observers, 3);
 
   TierOutageTest() {
     observers.add(
@@ -53,6 +62,7 @@ class TierOutageTest {
           @Override
           public boolean invalidate(String key) {
             replayed.add(key);
+            replayedAt.add(key + "@" + Duration.ofNanos(ticker.read() - start).toMillis());
             if (replayFails) {
               outage.deferred(key); // as the tier's fence does with a change it did not take
               return false;
@@ -180,7 +190,7 @@ class TierOutageTest {
   void aChangeDeferredWhileTheReplayRuns_isReplayedToo() {
     outage.deferred("a");
     AtomicInteger calls = new AtomicInteger();
-    TierOutage<String> racing = new TierOutage<>("test", mode, executor, observers, 3);
+    TierOutage<String> racing = new TierOutage<>("test", mode, executor, scheduler, observers, 3);
     racing.deferred("a");
     racing.attach(
         "redis",
@@ -217,6 +227,7 @@ class TierOutageTest {
               submitted.incrementAndGet();
               throw new RejectedExecutionException("shut down");
             },
+            scheduler,
             observers,
             3);
     rejecting.deferred("a");
@@ -226,6 +237,118 @@ class TierOutageTest {
 
     assertThat(submitted).hasValue(2);
     assertThat(rejecting.holds("a")).isTrue();
+  }
+
+  // ---------------------------------------------------------------- retries without traffic
+
+  @Test
+  void aDeferredChange_isReplayedWithoutTraffic_oneSecondLater() {
+    outage.deferred("a");
+
+    scheduler.advance(TierOutage.FIRST_RETRY.minusNanos(1));
+    assertThat(replayed).isEmpty();
+    scheduler.advance(Duration.ofNanos(1));
+
+    assertThat(replayed).containsExactly("a");
+    assertThat(outage.holdsAny()).isFalse();
+    assertThat(mode.active()).isFalse();
+  }
+
+  @Test
+  void aDeferredFlush_isReplayedWithoutTraffic() {
+    outage.deferredFlush();
+
+    scheduler.advance(TierOutage.FIRST_RETRY);
+
+    assertThat(replayed).containsExactly("*");
+    assertThat(mode.active()).isFalse();
+  }
+
+  @Test
+  void onlyOneRetryIsPending_howeverManyChangesAreDeferred() {
+    outage.deferred("a");
+    outage.deferred("b");
+    outage.deferredFlush(); // covers both keys
+
+    assertThat(scheduler.scheduled()).isOne();
+    scheduler.advance(TierOutage.FIRST_RETRY);
+    assertThat(replayed).containsExactly("*");
+    assertThat(scheduler.scheduled()).isOne();
+  }
+
+  @Test
+  void whileTheTierFails_theRetriesBackOffToTheMaximum_andStartOverOnceItTakesTheJournal() {
+    replayFails = true;
+    outage.deferred("a");
+
+    for (int i = 0; i < 8; i++) {
+      scheduler.advance(Duration.ofSeconds(1));
+      scheduler.advance(Duration.ofSeconds(i < 5 ? (1L << i) - 1 : 29));
+    }
+    // 1, 2, 4, 8, 16 s after each other, then 30 s at most.
+    assertThat(replayedAt)
+        .containsExactly("a@1000", "a@3000", "a@7000", "a@15000", "a@31000", "a@61000", "a@91000",
+            "a@121000");
+
+    replayFails = false;
+    scheduler.advance(TierOutage.MAX_RETRY);
+    assertThat(outage.holdsAny()).isFalse();
+    replayedAt.clear();
+
+    outage.deferred("b");
+    scheduler.advance(TierOutage.FIRST_RETRY);
+    assertThat(replayedAt).containsExactly("b@152000");
+  }
+
+  @Test
+  void aClosedOutage_retriesNoMore() {
+    outage.deferred("a");
+
+    outage.close();
+    outage.deferred("b");
+    scheduler.advance(TierOutage.MAX_RETRY);
+
+    assertThat(replayed).isEmpty();
+    assertThat(scheduler.scheduled()).isOne();
+    assertThat(outage.holds("b")).isTrue(); // still kept: a tier closed with the cache never reads
+  }
+
+  @Test
+  void aRetryTheSchedulerRefuses_isScheduledAgainByTheNextChange() {
+    AtomicInteger attempts = new AtomicInteger();
+    Scheduler refusingOnce =
+        (delay, task) -> {
+          if (attempts.incrementAndGet() == 1) {
+            throw new RejectedExecutionException("shutting down");
+          }
+          return scheduler.schedule(delay, task);
+        };
+    TierOutage<String> refused =
+        new TierOutage<>("test", mode, executor, refusingOnce, observers, 3);
+    refused.attach("redis", outageReplay());
+
+    refused.deferred("a");
+    refused.deferred("b");
+    scheduler.advance(TierOutage.FIRST_RETRY.multipliedBy(2));
+
+    assertThat(attempts).hasValue(2);
+    assertThat(replayed).containsExactly("a", "b");
+  }
+
+  private TierOutage.Replay<String> outageReplay() {
+    return new TierOutage.Replay<>() {
+      @Override
+      public boolean invalidate(String key) {
+        replayed.add(key);
+        return true;
+      }
+
+      @Override
+      public boolean invalidateAll() {
+        replayed.add("*");
+        return true;
+      }
+    };
   }
 
   @Test
