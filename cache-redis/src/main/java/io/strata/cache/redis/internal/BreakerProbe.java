@@ -4,8 +4,15 @@ import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
+import io.lettuce.core.protocol.RedisCommand;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -17,7 +24,10 @@ import org.jspecify.annotations.Nullable;
  * probe scheduler takes the breaker's probe slot ({@link CircuitBreaker#tryAcquire}) when its
  * period is over, sends a PING on the shared connection and reports the answer. Without it, a
  * breaker only probes when a caller's command arrives, and a tier whose hot keys are served
- * locally stays down long after Redis is back.
+ * locally stays down long after Redis is back. On a single node the PING goes inside {@code
+ * MULTI ... EXEC}, as the tier's reads and writes do: a Redis out of memory (under {@code
+ * noeviction}) answers a plain PING but refuses every queued command, and a PING alone would close
+ * the breaker on a Redis that cannot serve, for the next call to open it again.
  *
  * <p>Thread-safe. Never blocks: the PING is asynchronous, bounded by the clients' command timeout
  * (and by its own deadline should that not fire), and its answer is handled on the probe
@@ -82,9 +92,13 @@ final class BreakerProbe implements AutoCloseable {
   @SuppressWarnings("unchecked")
   private void ping() {
     StatefulConnection<byte[], byte[]> connection = link.connection();
-    CompletableFuture<String> answer;
+    CompletableFuture<?> answer;
+    long deadline = deadlineNanos;
     if (connection == null) {
       answer = CompletableFuture.failedFuture(link.notConnected());
+    } else if (link.canWriteAsOneUnit(connection)) {
+      answer = pingInTransaction(connection);
+      deadline = link.commandTimeout().toNanos(); // no timer of Lettuce's runs for it
     } else {
       try {
         answer =
@@ -97,7 +111,7 @@ final class BreakerProbe implements AutoCloseable {
       }
     }
     answer
-        .orTimeout(deadlineNanos, TimeUnit.NANOSECONDS)
+        .orTimeout(deadline, TimeUnit.NANOSECONDS)
         .whenCompleteAsync(
             (reply, error) -> {
               report(error);
@@ -106,11 +120,41 @@ final class BreakerProbe implements AutoCloseable {
             scheduler);
   }
 
+  /** {@code MULTI PING EXEC}; fails with what refused a queued command, not with EXECABORT. */
+  private CompletableFuture<?> pingInTransaction(StatefulConnection<byte[], byte[]> connection) {
+    PingTransaction transaction = new PingTransaction();
+    List<RedisCommand<?, ?, ?>> commands = new ArrayList<>(transaction.opening());
+    commands.add(transaction);
+    link.writeAsOneUnit(connection, commands);
+    return transaction
+        .toCompletableFuture()
+        .handle(
+            (reply, error) -> {
+              Throwable cause = unwrap(error);
+              if (cause instanceof RedisCommandExecutionException execError) {
+                throw new CompletionException(transaction.cause(execError));
+              }
+              if (cause != null) {
+                throw new CompletionException(cause);
+              }
+              return reply;
+            });
+  }
+
+  private static final class PingTransaction extends Transaction {
+    PingTransaction() {
+      super(List.of(new Queued(CommandType.PING, new CommandArgs<>(ByteArrayCodec.INSTANCE))));
+    }
+  }
+
+  private static @Nullable Throwable unwrap(@Nullable Throwable error) {
+    return error instanceof CompletionException && error.getCause() != null
+        ? error.getCause()
+        : error;
+  }
+
   private void report(@Nullable Throwable error) {
-    Throwable cause =
-        error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-            ? error.getCause()
-            : error;
+    Throwable cause = unwrap(error);
     if (cause == null
         || (cause instanceof RedisCommandExecutionException reply
             && !OutageCause.meansUnavailable(reply))) {
