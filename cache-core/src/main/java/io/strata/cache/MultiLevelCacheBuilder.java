@@ -331,7 +331,8 @@ public final class MultiLevelCacheBuilder<K, V> {
    * Sets the executor for asynchronous gets, background reloads, timed loads and the replay of
    * changes a tier missed during an outage. Loaders usually block on I/O: give it enough threads,
    * or one slow key will hold up the others. A same-thread executor runs that background work on
-   * whatever thread triggers it, a tier's I/O thread included: keep it for tests. The default
+   * whatever thread triggers it, a tier's I/O thread and the scheduler's thread (a replay retried
+   * without traffic) included: keep it for tests. The default
    * runs at most {@code max(64, 16 × processors)} tasks at once for all caches, queueing the rest;
    * on Java 21 or newer, {@code Executors.newVirtualThreadPerTaskExecutor()} lifts that bound
    * (Strata blocks no virtual thread while pinned to its carrier: checked on Java 25 with JFR's
@@ -354,7 +355,10 @@ public final class MultiLevelCacheBuilder<K, V> {
     return this;
   }
 
-  /** Sets the scheduler that fires load timeouts (for tests: one fired by hand). */
+  /**
+   * Sets the scheduler that fires load timeouts and retries, without traffic, the replay of
+   * changes a tier did not take (for tests: one fired by hand).
+   */
   public MultiLevelCacheBuilder<K, V> scheduler(Scheduler scheduler) {
     Objects.requireNonNull(scheduler, "scheduler");
     requireUnset(this.scheduler, "scheduler");

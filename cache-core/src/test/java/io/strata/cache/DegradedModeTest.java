@@ -324,6 +324,25 @@ class DegradedModeTest {
   }
 
   @Test
+  void whileTheTierReportsItselfDown_noRetryCallsIt_andOnceItIsUpOneReplays() {
+    List<String> events = new CopyOnWriteArrayList<>();
+    try (MultiLevelCache<String, String> a = instance().build()) {
+      a.advanced().addObserver(recorder(events));
+      a.put("k", "v1");
+      store.failWith(new TierUnavailableException("down on purpose", null)); // health DOWN too
+      a.put("k", "v2");
+
+      scheduler.advance(Duration.ofSeconds(1));
+      assertThat(events).as("no call, so no second deferral").containsExactly("deferred(redis)");
+
+      store.failWith(null);
+      scheduler.advance(Duration.ofSeconds(2));
+      assertThat(events).containsExactly("deferred(redis)", "replayed(redis, 1)");
+      assertThat(store.size()).isZero();
+    }
+  }
+
+  @Test
   void aClosedCache_replaysNothingMore() {
     AtomicReference<InvalidationSink<String>> sinkA = new AtomicReference<>();
     AtomicBoolean downA = new AtomicBoolean();

@@ -250,6 +250,11 @@ final class GuardedTier<K, V> implements TierOutage.Replay<K> {
     }
   }
 
+  @Override
+  public boolean isDown() {
+    return health().state() == TierHealth.State.DOWN;
+  }
+
   TierHealth health() {
     try {
       return tier.health();

@@ -42,6 +42,11 @@ final class TierOutage<K> {
     boolean invalidate(K key);
 
     boolean invalidateAll();
+
+    /** Whether the tier reports itself down: it says when it is back, so no retry calls it. */
+    default boolean isDown() {
+      return false;
+    }
   }
 
   private final String cacheName;
@@ -148,16 +153,31 @@ final class TierOutage<K> {
       return;
     }
     long delay = nextRetryNanos;
-    nextRetryNanos = Math.min(delay * 2, MAX_RETRY.toNanos());
     try {
-      retry =
-          scheduler.schedule(
-              Duration.ofNanos(delay),
-              () -> {
-                retryPending.set(false);
-                recovered();
-              });
+      retry = scheduler.schedule(Duration.ofNanos(delay), this::retry);
+      nextRetryNanos = Math.min(delay * 2, MAX_RETRY.toNanos());
     } catch (RejectedExecutionException e) {
+      retryPending.set(false);
+    }
+  }
+
+  private void retry() {
+    retryPending.set(false);
+    Replay<K> tier = replay;
+    if (tier != null && tier.isDown()) {
+      // Its own recovery replays: a call now would only take the probe slot of its breaker, and
+      // on a full Redis a deletion passes where its reads do not, closing the breaker for nothing.
+      retryLater();
+      return;
+    }
+    recovered();
+  }
+
+  /** The journal is empty: the next deferral is retried after the first wait, not the last. */
+  private void restartBackoff() {
+    nextRetryNanos = FIRST_RETRY.toNanos();
+    Future<?> pending = retry;
+    if (pending != null && pending.cancel(false)) {
       retryPending.set(false);
     }
   }
@@ -180,6 +200,7 @@ final class TierOutage<K> {
       executor.execute(this::replay);
     } catch (RejectedExecutionException e) {
       replaying.set(false);
+      retryLater();
     }
   }
 
@@ -227,7 +248,7 @@ final class TierOutage<K> {
         observers.changesReplayed(tierName, replayed);
       }
       if (complete && journal.isEmpty()) {
-        nextRetryNanos = FIRST_RETRY.toNanos();
+        restartBackoff();
         if (keptAbove.getAndSet(false)) {
           // Values Redis never took would outlive the outage there, unseen by the others, and a
           // later invalidation of an absent key would not reach them.
@@ -238,8 +259,12 @@ final class TierOutage<K> {
     } finally {
       replaying.set(false);
     }
-    // The tier works, but a change was deferred after this replay's last look at the journal.
-    if (complete && !journal.isEmpty()) {
+    if (!complete) {
+      // Usually already scheduled by the failed call's deferral; not if a retry fired meanwhile
+      // and found this replay running.
+      retryLater();
+    } else if (!journal.isEmpty()) {
+      // The tier works, but a change was deferred after this replay's last look at the journal.
       startReplay();
     }
   }

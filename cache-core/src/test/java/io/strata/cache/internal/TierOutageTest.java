@@ -35,6 +35,7 @@ class TierOutageTest {
   private final ObserverChain observers = new ObserverChain("test");
   private final List<String> replayed = new ArrayList<>();
   private boolean replayFails;
+  private boolean tierDown;
   private final FakeTicker ticker = new FakeTicker();
   private final ManualScheduler scheduler = new ManualScheduler(ticker);
   private final long start = ticker.read();
@@ -56,30 +57,38 @@ class TierOutageTest {
             events.add("replayed(" + tier + ", " + changes + ")");
           }
         });
-    outage.attach(
-        "redis",
-        new TierOutage.Replay<>() {
-          @Override
-          public boolean invalidate(String key) {
-            replayed.add(key);
-            replayedAt.add(key + "@" + Duration.ofNanos(ticker.read() - start).toMillis());
-            if (replayFails) {
-              outage.deferred(key); // as the tier's fence does with a change it did not take
-              return false;
-            }
-            return true;
-          }
+    outage.attach("redis", tierOf(outage));
+  }
 
-          @Override
-          public boolean invalidateAll() {
-            replayed.add("*");
-            if (replayFails) {
-              outage.deferredFlush();
-              return false;
-            }
-            return true;
-          }
-        });
+  /** A tier that records what is replayed into it and fails (journaling again) on request. */
+  private TierOutage.Replay<String> tierOf(TierOutage<String> target) {
+    return new TierOutage.Replay<>() {
+      @Override
+      public boolean invalidate(String key) {
+        replayed.add(key);
+        replayedAt.add(key + "@" + Duration.ofNanos(ticker.read() - start).toMillis());
+        if (replayFails) {
+          target.deferred(key); // as the tier's fence does with a change it did not take
+          return false;
+        }
+        return true;
+      }
+
+      @Override
+      public boolean invalidateAll() {
+        replayed.add("*");
+        if (replayFails) {
+          target.deferredFlush();
+          return false;
+        }
+        return true;
+      }
+
+      @Override
+      public boolean isDown() {
+        return tierDown;
+      }
+    };
   }
 
   @Test
@@ -325,30 +334,98 @@ class TierOutageTest {
         };
     TierOutage<String> refused =
         new TierOutage<>("test", mode, executor, refusingOnce, observers, 3);
-    refused.attach("redis", outageReplay());
+    refused.attach("redis", tierOf(refused));
 
     refused.deferred("a");
     refused.deferred("b");
-    scheduler.advance(TierOutage.FIRST_RETRY.multipliedBy(2));
+    scheduler.advance(TierOutage.FIRST_RETRY); // a refused retry does not lengthen the next wait
 
     assertThat(attempts).hasValue(2);
     assertThat(replayed).containsExactly("a", "b");
   }
 
-  private TierOutage.Replay<String> outageReplay() {
-    return new TierOutage.Replay<>() {
-      @Override
-      public boolean invalidate(String key) {
-        replayed.add(key);
-        return true;
-      }
+  @Test
+  void whileTheTierReportsItselfDown_aRetryCallsItNot_andLooksAgainLater() {
+    tierDown = true;
+    outage.deferred("a");
 
-      @Override
-      public boolean invalidateAll() {
-        replayed.add("*");
-        return true;
-      }
-    };
+    scheduler.advance(TierOutage.FIRST_RETRY);
+    assertThat(replayed).isEmpty();
+    assertThat(scheduler.scheduled()).isEqualTo(2);
+
+    tierDown = false;
+    scheduler.advance(Duration.ofSeconds(2));
+    assertThat(replayedAt).containsExactly("a@3000");
+  }
+
+  @Test
+  void aReplayThatFails_schedulesTheNextRetry_evenIfItsFailedCallDidNot() {
+    // The race it stands for: a retry fired while this replay ran (and so did nothing), taking
+    // the pending slot the failed call's deferral found still set.
+    TierOutage<String> racing = new TierOutage<>("test", mode, executor, scheduler, observers, 3);
+    racing.attach(
+        "redis",
+        new TierOutage.Replay<>() {
+          @Override
+          public boolean invalidate(String key) {
+            replayed.add(key);
+            return false;
+          }
+
+          @Override
+          public boolean invalidateAll() {
+            return false;
+          }
+        });
+    racing.deferred("a");
+    scheduler.advance(TierOutage.FIRST_RETRY);
+    assertThat(replayed).containsExactly("a");
+
+    assertThat(scheduler.scheduled()).isEqualTo(2);
+  }
+
+  @Test
+  void aReplayTheExecutorRefuses_isRetriedLater() {
+    AtomicInteger submitted = new AtomicInteger();
+    TierOutage<String> refusing =
+        new TierOutage<>(
+            "test",
+            mode,
+            task -> {
+              if (submitted.incrementAndGet() == 1) {
+                throw new RejectedExecutionException("busy");
+              }
+              task.run();
+            },
+            scheduler,
+            observers,
+            3);
+    refusing.attach("redis", tierOf(refusing));
+    refusing.deferred("a");
+
+    scheduler.advance(TierOutage.FIRST_RETRY);
+    assertThat(replayed).isEmpty();
+    scheduler.advance(Duration.ofSeconds(2));
+
+    assertThat(submitted).hasValue(2);
+    assertThat(replayedAt).containsExactly("a@3000");
+  }
+
+  @Test
+  void onceTheJournalEmpties_theNextChangeIsRetriedAfterTheFirstWait_notTheLongestYet() {
+    replayFails = true;
+    outage.deferred("a");
+    scheduler.advance(Duration.ofSeconds(1)); // fails: next retry 2 s later
+    scheduler.advance(Duration.ofSeconds(2)); // fails: next retry 4 s later, at 7 s
+    replayFails = false;
+    outage.recovered(); // a call worked: the journal empties at 3 s
+    assertThat(outage.holdsAny()).isFalse();
+    replayedAt.clear();
+
+    outage.deferred("b");
+    scheduler.advance(TierOutage.FIRST_RETRY);
+
+    assertThat(replayedAt).as("not at 7 s, the retry pending before").containsExactly("b@4000");
   }
 
   @Test

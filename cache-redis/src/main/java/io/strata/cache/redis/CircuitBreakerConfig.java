@@ -10,7 +10,8 @@ import java.util.Objects;
  * <p>The breaker opens after {@link #failureThreshold()} consecutive failures (timeouts,
  * connection errors, error replies that mean the server cannot serve). While open, no command
  * reaches Redis: reads skip the tier and writes are not taken (counted; changes are journaled by
- * the cache). After {@link #openDuration()} a background probe (a {@code PING}) is let through; if
+ * the cache). After {@link #openDuration()} a background probe (a {@code PING}, inside {@code
+ * MULTI ... EXEC} on a single node as the tier's own calls are) is let through; if
  * it succeeds the breaker closes and the cache replays the changes the tier did not take; if it
  * fails, the breaker stays open twice as long, up to {@link #maxOpenDuration()}.
  *

@@ -168,13 +168,13 @@ public final class MeteringObserver implements CacheObserver {
               registry,
               TIER_CHANGES_DEFERRED,
               tier,
-              "Puts and invalidations the tier did not take, kept to be replayed when it recovers");
+              "Puts and invalidations the tier did not take, kept to be replayed once it works");
       changesReplayed[l] =
           counter(
               registry,
               TIER_CHANGES_REPLAYED,
               tier,
-              "Deferred changes the tier took as invalidations after it recovered");
+              "Deferred changes the tier took as invalidations once it worked again");
       transitions[l] = new Counter[STATES.length];
       for (TierHealth.State state : STATES) {
         transitions[l][state.ordinal()] =

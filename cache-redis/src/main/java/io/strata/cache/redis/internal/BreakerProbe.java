@@ -96,16 +96,18 @@ final class BreakerProbe implements AutoCloseable {
     long deadline = deadlineNanos;
     if (connection == null) {
       answer = CompletableFuture.failedFuture(link.notConnected());
-    } else if (link.canWriteAsOneUnit(connection)) {
-      answer = pingInTransaction(connection);
-      deadline = link.commandTimeout().toNanos(); // no timer of Lettuce's runs for it
     } else {
       try {
-        answer =
-            (connection instanceof StatefulRedisClusterConnection<?, ?> cluster
-                    ? ((StatefulRedisClusterConnection<byte[], byte[]>) cluster).async().ping()
-                    : ((StatefulRedisConnection<byte[], byte[]>) connection).async().ping())
-                .toCompletableFuture();
+        if (link.canWriteAsOneUnit(connection)) {
+          answer = pingInTransaction(connection);
+          deadline = link.commandTimeout().toNanos(); // no timer of Lettuce's runs for it
+        } else {
+          answer =
+              (connection instanceof StatefulRedisClusterConnection<?, ?> cluster
+                      ? ((StatefulRedisClusterConnection<byte[], byte[]>) cluster).async().ping()
+                      : ((StatefulRedisConnection<byte[], byte[]>) connection).async().ping())
+                  .toCompletableFuture();
+        }
       } catch (RuntimeException e) {
         answer = CompletableFuture.failedFuture(e);
       }

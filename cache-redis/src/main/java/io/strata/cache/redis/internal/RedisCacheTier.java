@@ -400,7 +400,12 @@ public final class RedisCacheTier<K, V> implements CacheTier<K, V> {
     if (!breaker.tryAcquire()) {
       return taken;
     }
-    CacheEntry<V> entry = readFresh(connection, redisKey);
+    CacheEntry<V> entry;
+    try {
+      entry = readFresh(connection, redisKey);
+    } catch (RuntimeException e) {
+      return taken; // the lease is held: loading under it is what a waiter does anyway
+    }
     if (entry == null) {
       return taken;
     }

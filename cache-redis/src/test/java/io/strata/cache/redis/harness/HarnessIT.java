@@ -337,6 +337,7 @@ class HarnessIT {
           conn.async().set("harness:first", "1").toCompletableFuture();
       Await.until(PATIENCE, () -> "1".equals(node.command("GET", "harness:first")),
           "the server to execute the first SET");
+      Await.until(PATIENCE, () -> proxy.queuedReplyChunks() > 0, "the proxy to hold its reply");
 
       proxy.forwardHeldReplies();
       assertThat(first.get(5, TimeUnit.SECONDS)).isEqualTo("OK");
