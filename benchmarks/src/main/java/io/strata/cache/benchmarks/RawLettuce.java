@@ -1,7 +1,10 @@
 package io.strata.cache.benchmarks;
 
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.TransactionResult;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
@@ -69,6 +72,44 @@ public final class RawLettuce implements AutoCloseable {
       values[i] = ttl > 0 ? fields.get("b") : null;
     }
     return values;
+  }
+
+  /** Reads the value field of one key with one HGETALL and no TTL: the floor of any hash read. */
+  public byte[] readFieldsOnly(String key) {
+    AsyncCommand<String, byte[], ?> command =
+        new AsyncCommand<>(
+            new Command<>(
+                CommandType.HGETALL, new MapOutput<>(CODEC), new CommandArgs<>(CODEC).addKey(key)));
+    dispatch(List.of(command));
+    @SuppressWarnings("unchecked")
+    Map<String, byte[]> fields = (Map<String, byte[]>) await(command);
+    return fields.get("b");
+  }
+
+  /**
+   * Reads the value field and the remaining TTL of one key as MULTI PTTL HGETALL EXEC, with
+   * Lettuce's own transactions on {@code connection}, which must be this thread's alone and not
+   * flush by itself.
+   */
+  static byte[] readInTransaction(StatefulRedisConnection<String, byte[]> connection, String key) {
+    RedisAsyncCommands<String, byte[]> async = connection.async();
+    async.multi();
+    async.pttl(key);
+    async.hgetall(key);
+    RedisFuture<TransactionResult> exec = async.exec();
+    connection.flushCommands();
+    TransactionResult result;
+    try {
+      result = exec.get(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("Redis failed in a baseline: " + e, e);
+    }
+    long ttl = result.get(0);
+    Map<String, byte[]> fields = result.get(1);
+    return ttl > 0 ? fields.get("b") : null;
   }
 
   /** Writes each hash with HSET then PEXPIRE, all in one flush, without atomicity. */

@@ -1,5 +1,6 @@
 package io.strata.cache.benchmarks;
 
+import io.lettuce.core.api.StatefulRedisConnection;
 import io.strata.cache.Loader;
 import io.strata.cache.MultiLevelCache;
 import io.strata.cache.benchmarks.peers.JetCacheRemote;
@@ -96,6 +97,26 @@ public class RemoteHitBenchmark {
     }
   }
 
+  /** A connection of each thread's own for Lettuce's transactions, which cannot share one. */
+  @State(Scope.Thread)
+  public static class LettuceTx {
+    StatefulRedisConnection<String, byte[]> connection;
+
+    @Setup
+    public void setUp(Lettuce shared) {
+      connection = shared.lettuce.newConnection();
+      connection.setAutoFlushCommands(false);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+      // JMH may tear the shared client down first, which closes this connection with it.
+      if (connection.isOpen()) {
+        connection.close();
+      }
+    }
+  }
+
   @State(Scope.Benchmark)
   public static class JetCache {
     final String[] keys = Bench.keys("key-", KEYS);
@@ -149,6 +170,21 @@ public class RemoteHitBenchmark {
   @Benchmark
   public byte[] lettuce_hgetallPttl(Lettuce state, Cursor cursor) {
     return state.lettuce.read(state.keys[cursor.index()])[0];
+  }
+
+  /**
+   * One HGETALL, no TTL: not a read Strata could do (it would not know how long the entry lives),
+   * but the floor of any read of the same hash, to weigh the one-command reads of the peers by.
+   */
+  @Benchmark
+  public byte[] lettuce_hgetall(Lettuce state, Cursor cursor) {
+    return state.lettuce.readFieldsOnly(state.keys[cursor.index()]);
+  }
+
+  /** The read Strata sends (the fields and the TTL of one instant), with Lettuce's transactions. */
+  @Benchmark
+  public byte[] lettuce_multiExec_read(Lettuce state, LettuceTx tx, Cursor cursor) {
+    return RawLettuce.readInTransaction(tx.connection, state.keys[cursor.index()]);
   }
 
   @Benchmark

@@ -283,7 +283,13 @@ class ReportTest {
   @Test
   void benchmarkMethods_areTheAnnotatedMethods_sorted() {
     assertThat(BenchmarkSuite.benchmarkMethods(RemoteHitBenchmark.class))
-        .containsExactly("jetcache_get", "lettuce_hgetallPttl", "redisson_get", "strata_get");
+        .containsExactly(
+            "jetcache_get",
+            "lettuce_hgetall",
+            "lettuce_hgetallPttl",
+            "lettuce_multiExec_read",
+            "redisson_get",
+            "strata_get");
   }
 
   private static ServerCost cost(
