@@ -89,7 +89,7 @@ public interface CacheObserver {
   /**
    * {@code tier} did not take a change ({@code put}, {@code invalidate}, {@code invalidateAll}):
    * it was applied to the tiers above and remembered, to be replayed as an invalidation once the
-   * tier recovers.
+   * tier recovers. Called once per change, not again when a replay fails.
    */
   default void changeDeferred(String tier) {}
 

@@ -221,8 +221,25 @@ final class GuardedTier<K, V> implements TierOutage.Replay<K> {
   }
 
   /** Removes {@code key}; returns whether the tier took it (a failure is journaled). */
+  boolean invalidate(K key) {
+    if (replayInvalidate(key)) {
+      return true;
+    }
+    outage.deferred(key);
+    return false;
+  }
+
+  /** Empties the tier of this cache's entries; returns whether it did (a failure is journaled). */
+  boolean invalidateAll() {
+    if (replayInvalidateAll()) {
+      return true;
+    }
+    outage.deferredFlush();
+    return false;
+  }
+
   @Override
-  public boolean invalidate(K key) {
+  public boolean replayInvalidate(K key) {
     long start = ticker.read();
     try {
       tier.invalidate(key);
@@ -230,14 +247,12 @@ final class GuardedTier<K, V> implements TierOutage.Replay<K> {
       return true;
     } catch (RuntimeException | LinkageError e) {
       failed(Operation.INVALIDATE, e);
-      outage.deferred(key);
       return false;
     }
   }
 
-  /** Empties the tier of this cache's entries; returns whether it did (a failure is journaled). */
   @Override
-  public boolean invalidateAll() {
+  public boolean replayInvalidateAll() {
     long start = ticker.read();
     try {
       tier.invalidateAll();
@@ -245,7 +260,6 @@ final class GuardedTier<K, V> implements TierOutage.Replay<K> {
       return true;
     } catch (RuntimeException | LinkageError e) {
       failed(Operation.INVALIDATE_ALL, e);
-      outage.deferredFlush();
       return false;
     }
   }

@@ -37,11 +37,14 @@ final class TierOutage<K> {
   /** The longest wait between two such replays while the tier keeps failing. */
   static final Duration MAX_RETRY = Duration.ofSeconds(30);
 
-  /** What a replay calls: the tier's own invalidations, which journal again what they fail. */
+  /**
+   * What a replay calls: the tier's own invalidations, journaling nothing; the replay takes back
+   * what they fail, so that a change counts as deferred once, however many replays fail it.
+   */
   interface Replay<K> {
-    boolean invalidate(K key);
+    boolean replayInvalidate(K key);
 
-    boolean invalidateAll();
+    boolean replayInvalidateAll();
 
     /** Whether the tier reports itself down: it says when it is back, so no retry calls it. */
     default boolean isDown() {
@@ -222,7 +225,7 @@ final class TierOutage<K> {
     try {
       int replayed = 0;
       if (journal.takeOverflow()) {
-        if (tier.invalidateAll()) {
+        if (tier.replayInvalidateAll()) {
           replayed++;
           LOG.info(
               "Cache '{}': tier '{}' missed more changes than its journal holds; emptied it of"
@@ -230,6 +233,7 @@ final class TierOutage<K> {
               cacheName,
               tierName);
         } else {
+          journal.overflow();
           complete = false;
         }
       }
@@ -237,7 +241,8 @@ final class TierOutage<K> {
         for (K key : journal.keys()) {
           // Removed first: a change that fails again meanwhile adds the key back.
           journal.remove(key);
-          if (!tier.invalidate(key)) {
+          if (!tier.replayInvalidate(key)) {
+            journal.add(key);
             complete = false;
             break;
           }

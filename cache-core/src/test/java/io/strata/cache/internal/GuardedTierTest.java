@@ -127,6 +127,27 @@ class GuardedTierTest {
   }
 
   @Test
+  void aChangeTheTierKeepsRefusing_isCountedOnce_howeverManyReplaysItFails() {
+    tier.failure = new IllegalStateException("refused");
+    assertThat(guarded.putChange("k", entry("v"))).isFalse();
+    int calls = tier.calls;
+
+    outage.recovered(); // a replay of the key, which fails again
+    outage.recovered();
+    assertThat(tier.calls).isEqualTo(calls + 2);
+    assertThat(outage.holds("k")).isTrue();
+    assertThat(guarded.invalidateAll()).isFalse();
+    outage.recovered(); // a replay of the flush, which fails again
+    assertThat(tier.calls).isEqualTo(calls + 4);
+    assertThat(outage.holds("any")).isTrue();
+
+    assertThat(events.stream().filter(e -> e.startsWith("deferred"))).hasSize(2);
+    tier.failure = null;
+    outage.recovered();
+    assertThat(outage.holdsAny()).isFalse();
+  }
+
+  @Test
   void writesThatWork_returnTrue_andAnEmptyBatchNeverReachesTheTier() {
     assertThat(guarded.putAll(Map.of())).isTrue();
     assertThat(tier.calls).isZero();

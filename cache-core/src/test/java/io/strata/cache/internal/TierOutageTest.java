@@ -60,25 +60,25 @@ class TierOutageTest {
     outage.attach("redis", tierOf(outage));
   }
 
-  /** A tier that records what is replayed into it and fails (journaling again) on request. */
+  /** A tier that records what is replayed into it and fails on request, as its fence reports. */
   private TierOutage.Replay<String> tierOf(TierOutage<String> target) {
     return new TierOutage.Replay<>() {
       @Override
-      public boolean invalidate(String key) {
+      public boolean replayInvalidate(String key) {
         replayed.add(key);
         replayedAt.add(key + "@" + Duration.ofNanos(ticker.read() - start).toMillis());
         if (replayFails) {
-          target.deferred(key); // as the tier's fence does with a change it did not take
+          target.failed();
           return false;
         }
         return true;
       }
 
       @Override
-      public boolean invalidateAll() {
+      public boolean replayInvalidateAll() {
         replayed.add("*");
         if (replayFails) {
-          target.deferredFlush();
+          target.failed();
           return false;
         }
         return true;
@@ -152,11 +152,47 @@ class TierOutageTest {
 
     assertThat(outage.holds("a")).isTrue();
     assertThat(mode.active()).isTrue();
-    assertThat(events).as("nothing replayed; deferred again").containsExactly("deferred(redis)");
+    assertThat(events).as("nothing replayed, nothing deferred anew").isEmpty();
+    outage.recovered();
+    assertThat(replayed).containsExactly("a", "a");
+    assertThat(events).isEmpty();
     replayFails = false;
     outage.recovered();
     assertThat(outage.holds("a")).isFalse();
     assertThat(mode.active()).isFalse();
+    assertThat(events).containsExactly("replayed(redis, 1)");
+  }
+
+  @Test
+  void aReplayThatFailsTheSecondKey_keepsItAndTheKeysAfterIt_andCountsNothingAgain() {
+    TierOutage<String> failingOnB = new TierOutage<>("test", mode, executor, scheduler, observers, 3);
+    failingOnB.attach(
+        "redis",
+        new TierOutage.Replay<>() {
+          @Override
+          public boolean replayInvalidate(String key) {
+            replayed.add(key);
+            return !key.equals("b");
+          }
+
+          @Override
+          public boolean replayInvalidateAll() {
+            return true;
+          }
+        });
+    holdTasks = true;
+    for (String key : List.of("a", "b", "c")) {
+      failingOnB.deferred(key);
+    }
+    failingOnB.recovered();
+    held.remove(0).run();
+
+    assertThat(replayed).containsExactly("a", "b");
+    assertThat(failingOnB.holds("a")).isFalse();
+    assertThat(failingOnB.holds("b")).as("failed again: kept").isTrue();
+    assertThat(failingOnB.holds("c")).as("not reached: kept").isTrue();
+    assertThat(events)
+        .containsExactly("deferred(redis)", "deferred(redis)", "deferred(redis)", "replayed(redis, 1)");
   }
 
   @Test
@@ -181,7 +217,7 @@ class TierOutageTest {
   }
 
   @Test
-  void aFlushThatFailsToReplay_staysOwed() {
+  void aFlushThatFailsToReplay_staysOwed_andIsCountedOnce() {
     outage.deferredFlush();
     replayFails = true;
 
@@ -189,6 +225,7 @@ class TierOutageTest {
 
     assertThat(replayed).containsExactly("*");
     assertThat(outage.holds("any")).isTrue();
+    assertThat(events).containsExactly("deferred(redis)");
     replayFails = false;
     outage.recovered();
     assertThat(replayed).containsExactly("*", "*");
@@ -205,7 +242,7 @@ class TierOutageTest {
         "redis",
         new TierOutage.Replay<>() {
           @Override
-          public boolean invalidate(String key) {
+          public boolean replayInvalidate(String key) {
             if (calls.incrementAndGet() == 1) {
               racing.deferred("late"); // another thread's change, not taken meanwhile
             }
@@ -214,7 +251,7 @@ class TierOutageTest {
           }
 
           @Override
-          public boolean invalidateAll() {
+          public boolean replayInvalidateAll() {
             return true;
           }
         });
@@ -359,27 +396,28 @@ class TierOutageTest {
   }
 
   @Test
-  void aReplayThatFails_schedulesTheNextRetry_evenIfItsFailedCallDidNot() {
-    // The race it stands for: a retry fired while this replay ran (and so did nothing), taking
-    // the pending slot the failed call's deferral found still set.
+  void aReplayThatFails_schedulesTheNextRetry_itself() {
+    // The replay's failed call journals nothing and schedules nothing (its change was counted
+    // and scheduled when first deferred): only the replay can keep the retries going.
     TierOutage<String> racing = new TierOutage<>("test", mode, executor, scheduler, observers, 3);
     racing.attach(
         "redis",
         new TierOutage.Replay<>() {
           @Override
-          public boolean invalidate(String key) {
+          public boolean replayInvalidate(String key) {
             replayed.add(key);
             return false;
           }
 
           @Override
-          public boolean invalidateAll() {
+          public boolean replayInvalidateAll() {
             return false;
           }
         });
     racing.deferred("a");
     scheduler.advance(TierOutage.FIRST_RETRY);
     assertThat(replayed).containsExactly("a");
+    assertThat(racing.holds("a")).isTrue();
 
     assertThat(scheduler.scheduled()).isEqualTo(2);
   }
@@ -426,6 +464,14 @@ class TierOutageTest {
     scheduler.advance(TierOutage.FIRST_RETRY);
 
     assertThat(replayedAt).as("not at 7 s, the retry pending before").containsExactly("b@4000");
+  }
+
+  @Test
+  void aDeferredChangeAlone_makesTheTierDegraded_andIsCounted() {
+    outage.deferred("a");
+
+    assertThat(mode.active()).isTrue();
+    assertThat(events).containsExactly("deferred(redis)");
   }
 
   @Test
